@@ -1,0 +1,131 @@
+"""SARA casebook: the application factory."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, redirect, request, url_for
+from flask_login import current_user
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import config as settings
+from sara.extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Endpoints an anonymous visitor may reach. Everything else sends them to sign in.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "core.healthz"})
+
+
+def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(settings.INSTANCE_DIR),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_mapping(settings.build_config(env, overrides))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.session_protection = "basic"
+
+    _register_blueprints(app)
+    _register_security_hooks(app)
+
+    from sara.core import errors, templating
+
+    errors.register(app)
+    templating.register(app)
+
+    from sara.core.cli import sara_cli
+
+    app.cli.add_command(sara_cli)
+
+    from worker import celery_init_app
+
+    celery_init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from sara.auth.views import bp as auth_bp
+    from sara.cases.views import bp as cases_bp
+    from sara.core.views import bp as core_bp
+
+    for blueprint in (core_bp, auth_bp, cases_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_security_hooks(app: Flask) -> None:
+    @app.before_request
+    def require_sign_in():
+        # Deny by default: a new route is private unless it is added to PUBLIC_ENDPOINTS.
+        g.csp_nonce = secrets.token_urlsafe(16)
+        if request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        nonce = getattr(g, "csp_nonce", "")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; frame-ancestors 'none'; form-action 'self'; "
+            "base-uri 'none'; object-src 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user.is_authenticated:
+            # Case data must not linger in shared browsers' caches.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
+        # SAVEPOINTs and transactional DDL work as on PostgreSQL.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

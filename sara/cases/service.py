@@ -1,0 +1,337 @@
+"""Problem-case operations: creation, edits, SARA stage moves, closing and reopening.
+
+Every function takes the acting user, checks the version the user started from, records what
+changed in the case timeline, and flushes. The caller commits once. Access is decided by
+sara.policy before these are called.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from sara.auth.models import User
+from sara.cases.models import (
+    CaseEvent,
+    CaseObjective,
+    PlannedTactic,
+    ProblemCase,
+    ReferenceCounter,
+)
+from sara.cases.taxonomy import (
+    ANALYSIS_FIELDS,
+    CLOSURE_REASONS,
+    FIELD_LABELS,
+    PROBLEM_TYPES,
+    SCANNING_SOURCES,
+    STAGE_ORDER,
+    STAGES,
+)
+from sara.core.types import utcnow
+from sara.extensions import db
+from sara.orgs.models import Neighbourhood
+
+
+class CaseRuleError(Exception):
+    """A change the SARA rules do not allow; `field` names the form field to point at."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class VersionConflict(Exception):
+    """The case changed after the user opened the form."""
+
+    def __init__(self, expected_version: int):
+        super().__init__(f"case changed since version {expected_version}")
+        self.expected_version = expected_version
+
+
+# --- references --------------------------------------------------------------------------------
+
+def next_reference(year: int) -> str:
+    """Issue the next PS-<year>-<number>; numbers only ever go up, so none is reused."""
+    bump = (
+        sa.update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last_number=ReferenceCounter.last_number + 1)
+        .returning(ReferenceCounter.last_number)
+    )
+    number = db.session.execute(bump).scalar()
+    if number is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ReferenceCounter(year=year, last_number=1))
+            number = 1
+        except IntegrityError:
+            # Another request issued this year's first number at the same moment.
+            number = db.session.execute(bump).scalar_one()
+    return f"PS-{year}-{number:05d}"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def _display(field: str, value) -> str:
+    """How a stored value reads in the timeline, so history stays readable later."""
+    if value is None or value == "":
+        return ""
+    if field == "problem_type":
+        return PROBLEM_TYPES.get(value, value)
+    if field == "scan_source":
+        return SCANNING_SOURCES.get(value, value)
+    if field == "neighbourhood_id":
+        neighbourhood = db.session.get(Neighbourhood, value)
+        return neighbourhood.name if neighbourhood else str(value)
+    if field == "owner_id":
+        user = db.session.get(User, value)
+        return user.name if user else str(value)
+    return str(value)
+
+
+def _check_version(case: ProblemCase, expected_version: int) -> None:
+    if case.version != expected_version:
+        raise VersionConflict(expected_version)
+
+
+def _touch(case: ProblemCase, user: User) -> None:
+    case.updated_dt = utcnow()
+    case.updated_by_id = user.id
+
+
+def _flush(expected_version: int) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        # Someone saved between our version check and our UPDATE.
+        raise VersionConflict(expected_version) from exc
+
+
+def _record(case: ProblemCase, user: User, kind: str, **details) -> CaseEvent:
+    event = CaseEvent(case=case, user_id=user.id, kind=kind, case_version=case.version, **details)
+    db.session.add(event)
+    return event
+
+
+def changes_since(case: ProblemCase, version: int) -> list[CaseEvent]:
+    """Timeline entries made after `version`, oldest first: what a second editor missed."""
+    return list(
+        db.session.scalars(
+            sa.select(CaseEvent)
+            .where(CaseEvent.case_id == case.id, CaseEvent.case_version > version)
+            .order_by(CaseEvent.created_dt, CaseEvent.id)
+        )
+    )
+
+
+def timeline(case: ProblemCase) -> list[CaseEvent]:
+    return list(
+        db.session.scalars(
+            sa.select(CaseEvent)
+            .where(CaseEvent.case_id == case.id)
+            .order_by(CaseEvent.created_dt.desc(), CaseEvent.id.desc())
+        )
+    )
+
+
+# --- creating and editing ----------------------------------------------------------------------
+
+def create_case(user: User, values: dict) -> ProblemCase:
+    neighbourhood = db.session.get(Neighbourhood, values["neighbourhood_id"])
+    if neighbourhood is None or neighbourhood.organisation_id != user.organisation_id:
+        raise CaseRuleError("Choose a neighbourhood", field="neighbourhood_id")
+    now = utcnow()
+    case = ProblemCase(
+        reference=next_reference(now.year),
+        organisation_id=user.organisation_id,
+        owner_id=user.id,
+        created_by_id=user.id,
+        updated_by_id=user.id,
+        created_dt=now,
+        updated_dt=now,
+        status="open",
+        stage="scanning",
+        review_cadence_days=28,
+        next_review_date=(now + timedelta(days=28)).date(),
+        **values,
+    )
+    db.session.add(case)
+    db.session.flush()
+    _record(case, user, "created", summary=f"Case opened: {case.title}")
+    return case
+
+
+def update_fields(case: ProblemCase, user: User, values: dict, expected_version: int) -> list:
+    """Apply field edits; record before and after of each changed field. Returns the changes."""
+    _check_version(case, expected_version)
+    if "neighbourhood_id" in values:
+        neighbourhood = db.session.get(Neighbourhood, values["neighbourhood_id"])
+        if neighbourhood is None or neighbourhood.organisation_id != case.organisation_id:
+            raise CaseRuleError("Choose a neighbourhood", field="neighbourhood_id")
+    if "owner_id" in values:
+        owner = db.session.get(User, values["owner_id"])
+        if owner is None or owner.organisation_id != case.organisation_id or not owner.is_enabled:
+            raise CaseRuleError("Choose who owns the case", field="owner_id")
+    changes = []
+    for field, new in values.items():
+        if field not in FIELD_LABELS:
+            raise ValueError(f"{field} is not an editable case field")
+        old = getattr(case, field)
+        if old == new or (old in (None, "") and new in (None, "")):
+            continue
+        changes.append(
+            {"field": field, "label": FIELD_LABELS[field],
+             "before": _display(field, old), "after": _display(field, new)}
+        )
+        setattr(case, field, new)
+    if not changes:
+        return []
+    _touch(case, user)
+    _flush(expected_version)
+    _record(case, user, "edited", changes=changes)
+    return changes
+
+
+def add_objective(case: ProblemCase, user: User, text: str, expected_version: int) -> None:
+    _check_version(case, expected_version)
+    case.objectives.append(CaseObjective(text=text))
+    _touch(case, user)
+    _flush(expected_version)
+    _record(case, user, "objective_added", summary=text)
+
+
+def remove_objective(case: ProblemCase, user: User, objective_id: int, expected_version: int):
+    _check_version(case, expected_version)
+    objective = next((o for o in case.objectives if o.id == objective_id), None)
+    if objective is None:
+        raise CaseRuleError("That objective is no longer on the case")
+    case.objectives.remove(objective)
+    _touch(case, user)
+    _flush(expected_version)
+    _record(case, user, "objective_removed", summary=objective.text)
+
+
+def add_tactic(
+    case: ProblemCase, user: User, *, category: str, triangle_side: str, description: str,
+    expected_version: int,
+) -> None:
+    _check_version(case, expected_version)
+    tactic = PlannedTactic(category=category, triangle_side=triangle_side, description=description)
+    case.tactics.append(tactic)
+    _touch(case, user)
+    _flush(expected_version)
+    _record(
+        case, user, "tactic_added",
+        summary=f"{tactic.category_label} ({tactic.triangle_side_label}): {description}",
+    )
+
+
+def remove_tactic(case: ProblemCase, user: User, tactic_id: int, expected_version: int) -> None:
+    _check_version(case, expected_version)
+    tactic = next((t for t in case.tactics if t.id == tactic_id), None)
+    if tactic is None:
+        raise CaseRuleError("That tactic is no longer on the case")
+    case.tactics.remove(tactic)
+    _touch(case, user)
+    _flush(expected_version)
+    _record(
+        case, user, "tactic_removed",
+        summary=f"{tactic.category_label} ({tactic.triangle_side_label}): {tactic.description}",
+    )
+
+
+# --- SARA stages -------------------------------------------------------------------------------
+
+def has_analysis(case: ProblemCase) -> bool:
+    return any((getattr(case, field) or "").strip() for field in ANALYSIS_FIELDS)
+
+
+def stage_move_refusal(case: ProblemCase, to_stage: str, reason: str | None) -> CaseRuleError | None:
+    """Why the case may not move to `to_stage` now, or None when it may."""
+    if not case.is_open:
+        return CaseRuleError("A closed case must be reopened before it can change stage")
+    if to_stage not in STAGES:
+        return CaseRuleError("Choose the stage to move the case to", field="to_stage")
+    current = STAGE_ORDER.index(case.stage)
+    target = STAGE_ORDER.index(to_stage)
+    if target == current:
+        return CaseRuleError(f"The case is already at {STAGES[to_stage]}", field="to_stage")
+    if target < current:
+        if not (reason or "").strip():
+            return CaseRuleError(
+                f"Enter why the case is going back to {STAGES[to_stage]}", field="reason"
+            )
+        return None
+    if target > current + 1:
+        return CaseRuleError(
+            f"The case must go through {STAGES[STAGE_ORDER[current + 1]]} first", field="to_stage"
+        )
+    if to_stage == "analysis" and not case.scan_summary.strip():
+        return CaseRuleError(
+            "Add the scanning summary before moving the case to Analysis", field="to_stage"
+        )
+    if to_stage == "response" and not has_analysis(case):
+        return CaseRuleError(
+            "Fill in at least one analysis field before moving the case to Response",
+            field="to_stage",
+        )
+    if to_stage == "assessment" and not (case.objectives and case.tactics):
+        return CaseRuleError(
+            "Add at least one objective and one planned tactic before moving the case to "
+            "Assessment",
+            field="to_stage",
+        )
+    return None
+
+
+def move_stage(
+    case: ProblemCase, user: User, to_stage: str, reason: str | None, expected_version: int
+) -> None:
+    _check_version(case, expected_version)
+    refusal = stage_move_refusal(case, to_stage, reason)
+    if refusal:
+        raise refusal
+    from_stage = case.stage
+    case.stage = to_stage
+    _touch(case, user)
+    _flush(expected_version)
+    _record(
+        case, user, "stage_moved", from_stage=from_stage, to_stage=to_stage,
+        reason=(reason or "").strip() or None,
+    )
+
+
+def close_case(
+    case: ProblemCase, user: User, closure_reason: str, note: str | None, expected_version: int
+) -> None:
+    _check_version(case, expected_version)
+    if not case.is_open:
+        raise CaseRuleError("The case is already closed")
+    if closure_reason not in CLOSURE_REASONS:
+        raise CaseRuleError("Choose a closure reason", field="closure_reason")
+    case.status = "closed"
+    case.closure_reason = closure_reason
+    case.closure_note = (note or "").strip() or None
+    case.closed_dt = utcnow()
+    _touch(case, user)
+    _flush(expected_version)
+    _record(case, user, "closed", reason=CLOSURE_REASONS[closure_reason], summary=case.closure_note)
+
+
+def reopen_case(case: ProblemCase, user: User, reason: str, expected_version: int) -> None:
+    _check_version(case, expected_version)
+    if case.is_open:
+        raise CaseRuleError("The case is already open")
+    if not (reason or "").strip():
+        raise CaseRuleError("Enter why the case is being reopened", field="reason")
+    case.status = "open"
+    case.closure_reason = None
+    case.closure_note = None
+    case.closed_dt = None
+    _touch(case, user)
+    _flush(expected_version)
+    _record(case, user, "reopened", reason=reason.strip())

@@ -1,0 +1,77 @@
+"""`flask --app wsgi sara <command>`: the command-line interface other scripts rely on."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask.cli import AppGroup
+
+from sara.auth import service as auth_service
+from sara.auth.models import ROLES
+from sara.extensions import db
+from sara.orgs import service as org_service
+from sara.orgs.models import ORG_KINDS
+
+sara_cli = AppGroup("sara", help="SARA casebook administration commands.")
+
+
+@sara_cli.command("create-org")
+@click.argument("name")
+@click.option("--kind", required=True, type=click.Choice(list(ORG_KINDS)))
+@click.option("--neighbourhood", "neighbourhoods", multiple=True,
+              help="A neighbourhood team (police only); repeat for several.")
+def create_org(name: str, kind: str, neighbourhoods: tuple[str, ...]) -> None:
+    """Create an organisation."""
+    try:
+        organisation = org_service.create_organisation(name, kind)
+        for neighbourhood in neighbourhoods:
+            org_service.add_neighbourhood(organisation, neighbourhood)
+    except org_service.OrganisationError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created organisation {organisation.name} ({organisation.kind_label}).")
+
+
+@sara_cli.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--org", "org_name", required=True, help="The organisation's name.")
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+def create_user(email: str, name: str, org_name: str, role: str) -> None:
+    """Create a user. The password comes from SARA_PASSWORD, or a prompt."""
+    organisation = org_service.find_organisation(org_name)
+    if organisation is None:
+        raise click.ClickException(f"No organisation called {org_name!r}")
+    if auth_service.find_user_by_email(email):
+        raise click.ClickException(f"A user with the email {email} already exists")
+    if role in {"officer", "supervisor", "call_handler"} and not organisation.is_police:
+        raise click.ClickException(f"A {ROLES[role].lower()} must belong to a police organisation")
+    if role == "partner" and organisation.is_police:
+        raise click.ClickException("A partner must belong to a partner organisation, not police")
+    password = os.environ.get("SARA_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    if len(password) < 12:
+        raise click.ClickException("The password must be at least 12 characters")
+    user = auth_service.create_user(
+        email=email, name=name, organisation=organisation, role=role, password=password
+    )
+    db.session.commit()
+    click.echo(f"Created {user.role_label.lower()} {user.email} in {organisation.name}.")
+
+
+@sara_cli.command("seed-demo")
+@click.option("--force", is_flag=True, help="Seed even if the database already has organisations.")
+def seed_demo(force: bool) -> None:
+    """Load demo organisations, users and cases (only once)."""
+    from sara.demo.seed import already_seeded, seed
+
+    if already_seeded() and not force:
+        click.echo("Demo data already present: nothing to do.")
+        return
+    passwords = seed()
+    db.session.commit()
+    click.echo("Demo data loaded. Demo users and their passwords (shown only this once):")
+    for email, (role, password) in passwords.items():
+        click.echo(f"  {role:<13} {email:<40} {password}")

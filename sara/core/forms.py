@@ -1,0 +1,59 @@
+"""The base form every SARA form derives from.
+
+It refuses NUL bytes (PostgreSQL cannot store them) and over-long input on every text field, with
+a form error rather than a database error, and strips surrounding white space.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import Field, ValidationError
+from wtforms.validators import Length
+
+#: The largest single text field we accept; a larger paste gets a clear error, not a truncation.
+MAX_TEXT = 20_000
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = unbound_field.kwargs.get("filters", [])
+            if _strip not in filters:
+                unbound_field.kwargs["filters"] = [_strip, *filters]
+            return unbound_field.bind(form=form, **options)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for field in self._fields.values():
+            if not _check_raw_text(field):
+                ok = False
+        return ok
+
+
+def _check_raw_text(field: Field) -> bool:
+    raw = field.raw_data or []
+    if any(isinstance(value, str) and "\x00" in value for value in raw):
+        field.errors = [*_errors(field), f"{field.label.text} must not contain a NUL character"]
+        return False
+    if any(isinstance(value, str) and len(value) > MAX_TEXT for value in raw):
+        has_length = any(isinstance(v, Length) for v in field.validators)
+        if not has_length:
+            field.errors = [
+                *_errors(field),
+                f"{field.label.text} must be {MAX_TEXT:,} characters or fewer",
+            ]
+            return False
+    return True
+
+
+def _errors(field: Field) -> list:
+    return list(field.errors) if isinstance(field.errors, list | tuple) else []
+
+
+def no_control_characters(form, field):
+    if isinstance(field.data, str) and any(ord(c) < 32 and c not in "\t\r\n" for c in field.data):
+        raise ValidationError(f"{field.label.text} contains characters that are not allowed")

@@ -1,0 +1,48 @@
+"""Template filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g
+from flask_login import current_user
+
+from sara import policy
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = _local(value)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def iso_datetime(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat(timespec="seconds")
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(iso_datetime, "isodatetime")
+
+    @app.context_processor
+    def globals_for_every_page():
+        return {
+            "policy": policy,
+            "cspNonce": getattr(g, "csp_nonce", None),
+            "current_user": current_user,
+        }

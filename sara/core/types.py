@@ -1,0 +1,44 @@
+"""Column types shared by every domain package."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC and always returns aware UTC datetimes.
+
+    SQLite keeps no time zone, PostgreSQL would convert to the session zone; storing naive UTC on
+    both means the same comparisons work everywhere and nothing local leaks into the data.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def one_of(column: str, values) -> str:
+    """SQL for a CHECK constraint keeping `column` within a fixed list of keys."""
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"

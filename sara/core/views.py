@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+
+from sara import policy
+from sara.extensions import db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+def home():
+    if policy.can_list_cases(current_user):
+        if current_user.role == "officer":
+            return redirect(url_for("cases.my_cases"))
+        return redirect(url_for("cases.case_list"))
+    return render_template("core/home.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    database = "ok"
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means the database is not usable
+        database = "unavailable"
+    finally:
+        db.session.rollback()
+    broker = _broker_status()
+    status = "ok" if database == "ok" else "unavailable"
+    body = {"status": status, "database": database, "broker": broker}
+    return jsonify(body), (200 if status == "ok" else 503)
+
+
+def _broker_status() -> str:
+    celery = current_app.extensions["celery"]
+    try:
+        with celery.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+    except Exception:  # noqa: BLE001
+        return "unavailable"
+    return "ok"

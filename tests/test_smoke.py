@@ -1,0 +1,11 @@
+def test_login_page_renders(client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert "Sign in to SARA casebook" in response.get_data(as_text=True)
+
+
+def test_officer_can_open_a_case(browser, officer, make_case):
+    case = make_case(title="Youths at the parade")
+    page = browser(officer).get(f"/cases/{case.reference}")
+    assert page.status_code == 200
+    assert "Youths at the parade" in page.get_data(as_text=True)

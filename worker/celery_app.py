@@ -1,0 +1,6 @@
+"""The worker and beat entry point: `celery -A worker.celery_app worker` / `... beat`."""
+
+from sara import create_app
+
+flask_app = create_app()
+celery_app = flask_app.extensions["celery"]
