@@ -45,7 +45,14 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
+    # The sign-in gate is registered before CSRFProtect so that an anonymous request is sent to
+    # sign in rather than told its form token is missing.
+    _register_security_hooks(app)
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                _configure_sqlite(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -55,7 +62,6 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     login_manager.session_protection = "basic"
 
     _register_blueprints(app)
-    _register_security_hooks(app)
 
     from sara.core import errors, templating
 
@@ -110,13 +116,16 @@ def _register_security_hooks(app: Flask) -> None:
         return response
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    import sqlite3
+def _configure_sqlite(engine: Engine) -> None:
+    """Make the embedded SQLite database safe for the web app, worker and beat at once.
 
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
-        # SAVEPOINTs and transactional DDL work as on PostgreSQL.
+    SQLAlchemy, not the sqlite3 module, decides where transactions begin (so SAVEPOINTs work as
+    on PostgreSQL), and each transaction takes the write lock up front (BEGIN IMMEDIATE): two
+    processes can then never deadlock upgrading a read lock, they queue on busy_timeout instead.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -124,8 +133,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(connection):
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

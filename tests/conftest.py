@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from itertools import count
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
-from config import normalise_database_url
+from config import build_config, normalise_database_url
 from sara import create_app
 from sara.auth.models import User
 from sara.auth.passwords import hash_password
 from sara.cases import service as case_service
-from sara.extensions import db, limiter
+from sara.extensions import db
 from sara.orgs.models import Neighbourhood, Organisation
 
 PASSWORD = "correct horse battery staple"
@@ -72,32 +73,57 @@ def app(database_url, instance_path):
         "ARGON2_PARALLELISM": 1,
         "RATELIMIT_KEY_PREFIX": f"sara-test-{_worker_id()}-{os.getpid()}",
     }
+    celery = dict(build_config("test")["CELERY"])
+    # Each pytest worker has its own queue, so one worker's tasks never reach another's database.
+    celery["task_default_queue"] = f"sara-test-{_worker_id()}"
     if not os.environ.get("REDIS_URL"):
-        overrides["CELERY"] = {
-            **create_app.__globals__["settings"].build_config("test")["CELERY"],
-            "broker_url": f"sqla+sqlite:///{instance_path / 'broker.sqlite'}",
-        }
+        celery["broker_url"] = f"sqla+sqlite:///{instance_path / 'broker.sqlite'}"
+    overrides["CELERY"] = celery
     app = create_app(overrides, env="test")
+    app.test_client_class = _FreshContextClient
     with app.app_context():
         upgrade()
     return app
 
 
+class _FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    Tests hold an app context open for their factories; without this, Flask would reuse it for
+    every request and `g` (which holds the signed-in user) would leak from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(autouse=True)
-def _db_transaction(app):
+def _db_transaction(request, app):
     """Run each test inside a transaction that is rolled back afterwards.
 
     The app's own commits become savepoint releases, so views behave as in production while
-    nothing a test writes survives it.
+    nothing a test writes survives it. Tests marked `committed` (those where another process,
+    such as a Celery worker, must see the data) really commit, and every table is emptied after.
     """
+    if request.node.get_closest_marker("committed"):
+        with app.app_context():
+            try:
+                yield
+            finally:
+                db.session.remove()
+                _empty_all_tables()
+        return
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
         db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+            {"bind": connection, "join_transaction_mode": "create_savepoint",
+             "class_": _ConnectionBoundSession}
         )
-        limiter.reset()
+        # No limiter.reset(): on Redis it would wipe the other pytest workers' counters. Every
+        # test's accounts have unique emails, so their sign-in counters never meet.
         try:
             yield
         finally:
@@ -105,6 +131,19 @@ def _db_transaction(app):
             db.session = original
             transaction.rollback()
             connection.close()
+
+
+class _ConnectionBoundSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session picks an engine itself; in tests it must use our connection."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+def _empty_all_tables() -> None:
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -42,7 +44,5 @@ def burn_verification_time(password: str) -> None:
     key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
     if key not in _DUMMY_HASH:
         _DUMMY_HASH[key] = hasher.hash("not-a-real-password")
-    try:
+    with contextlib.suppress(VerificationError):
         hasher.verify(_DUMMY_HASH[key], password)
-    except VerificationError:
-        pass

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from limits import RateLimitItemPerMinute
 
-from sara.auth.models import User, UserSession
+from sara.auth.models import ROLES, User, UserSession
 from sara.auth.passwords import burn_verification_time, hash_password, verify_password
 from sara.core.types import utcnow
 from sara.extensions import db, limiter
@@ -159,7 +159,33 @@ def purge_expired_sessions() -> int:
     return result.rowcount or 0
 
 
+class UserError(ValueError):
+    """A user that the rules do not allow; the message says why."""
+
+
+POLICE_ONLY_ROLES = frozenset({"officer", "supervisor", "call_handler"})
+MIN_PASSWORD_LENGTH = 12
+
+
+def check_role_fits_organisation(role: str, organisation) -> None:
+    if role not in ROLES:
+        raise UserError(f"Role must be one of: {', '.join(ROLES)}")
+    if role in POLICE_ONLY_ROLES and not organisation.is_police:
+        raise UserError(f"A {ROLES[role].lower()} must belong to a police organisation")
+    if role == "partner" and organisation.is_police:
+        raise UserError("A partner must belong to a partner organisation, not a police force")
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters")
+
+
 def create_user(*, email: str, name: str, organisation, role: str, password: str) -> User:
+    if find_user_by_email(email):
+        raise UserError(f"A user with the email {normalise_email(email)} already exists")
+    check_role_fits_organisation(role, organisation)
+    check_password_strength(password)
     user = User(
         email=normalise_email(email),
         name=name.strip(),

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from sara.auth import service
@@ -13,7 +22,7 @@ from sara.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
 
-SESSION_TOKEN_KEY = "sid"
+SESSION_TOKEN_KEY = "sid"  # noqa: S105 - the name of a session key, not a secret
 
 
 @login_manager.user_loader
@@ -83,4 +92,5 @@ def logout():
 
 @bp.app_context_processor
 def inject_session_limits():
-    return {"session_idle_minutes": int(current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds() // 60)}
+    idle = current_app.config["SESSION_IDLE_TIMEOUT"]
+    return {"session_idle_minutes": int(idle.total_seconds() // 60)}

@@ -43,35 +43,32 @@ def create_user(email: str, name: str, org_name: str, role: str) -> None:
     organisation = org_service.find_organisation(org_name)
     if organisation is None:
         raise click.ClickException(f"No organisation called {org_name!r}")
-    if auth_service.find_user_by_email(email):
-        raise click.ClickException(f"A user with the email {email} already exists")
-    if role in {"officer", "supervisor", "call_handler"} and not organisation.is_police:
-        raise click.ClickException(f"A {ROLES[role].lower()} must belong to a police organisation")
-    if role == "partner" and organisation.is_police:
-        raise click.ClickException("A partner must belong to a partner organisation, not police")
-    password = os.environ.get("SARA_PASSWORD") or click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True
-    )
-    if len(password) < 12:
-        raise click.ClickException("The password must be at least 12 characters")
-    user = auth_service.create_user(
-        email=email, name=name, organisation=organisation, role=role, password=password
-    )
+    try:
+        # Check what can be checked before asking for a password nobody will use.
+        auth_service.check_role_fits_organisation(role, organisation)
+        password = os.environ.get("SARA_PASSWORD") or click.prompt(
+            "Password", hide_input=True, confirmation_prompt=True
+        )
+        user = auth_service.create_user(
+            email=email, name=name, organisation=organisation, role=role, password=password
+        )
+    except auth_service.UserError as error:
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Created {user.role_label.lower()} {user.email} in {organisation.name}.")
 
 
 @sara_cli.command("seed-demo")
-@click.option("--force", is_flag=True, help="Seed even if the database already has organisations.")
-def seed_demo(force: bool) -> None:
-    """Load demo organisations, users and cases (only once)."""
+def seed_demo() -> None:
+    """Load demo organisations, users and cases, once: a database with data is left alone."""
     from sara.demo.seed import already_seeded, seed
 
-    if already_seeded() and not force:
+    if already_seeded():
         click.echo("Demo data already present: nothing to do.")
         return
     passwords = seed()
     db.session.commit()
     click.echo("Demo data loaded. Demo users and their passwords (shown only this once):")
+    width = max(len(email) for email in passwords)
     for email, (role, password) in passwords.items():
-        click.echo(f"  {role:<13} {email:<40} {password}")
+        click.echo(f"  {role:<13} {email:<{width}}  {password}")

@@ -22,7 +22,8 @@ ERROR_PAGES = {
 
 def render_error(status: int, detail: str | None = None):
     title, body = ERROR_PAGES.get(status, ERROR_PAGES[500])
-    return render_template("errors/error.html", status=status, title=title, body=detail or body), status
+    page = render_template("errors/error.html", status=status, title=title, body=detail or body)
+    return page, status
 
 
 def register(app: Flask) -> None:
