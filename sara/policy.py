@@ -3,32 +3,49 @@
 Every case query starts from `visible_cases(user)` (built on the SQL filter `case_scope(user)`),
 and every case page loads its case with `get_case_or_404(user, reference)`. A case the user may not
 see is indistinguishable from one that does not exist: the answer is always 404, never 403.
-The `can_*` functions decide what a user may do with a case they can see.
+
+What a user may do with a case they can see follows from their access level:
+
+- "manage": an officer or supervisor of the police organisation that owns the case;
+- "read": anyone else in the owning organisation (call handlers, admins);
+- "contribute" or "view": what a share gives a partner organisation or a named user.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g, has_request_context
 from sqlalchemy.sql.elements import ColumnElement
 
 from sara.cases.models import ProblemCase
+from sara.cases.service import CASE_OWNER_ROLES as CASE_WORKER_ROLES
 from sara.extensions import db
+from sara.partners.models import CaseShare
 
-CASE_WORKER_ROLES = frozenset({"officer", "supervisor"})
+MANAGE, READ, CONTRIBUTE, VIEW = "manage", "read", "contribute", "view"
 
 
 def _is_signed_in(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
 
+# --- seeing cases ------------------------------------------------------------------------------
+
+def _live_shares_for(user) -> ColumnElement[bool]:
+    return sa.and_(
+        CaseShare.ended_dt.is_(None),
+        sa.or_(CaseShare.user_id == user.id, CaseShare.organisation_id == user.organisation_id),
+    )
+
+
 def case_scope(user) -> ColumnElement[bool]:
     """SQL condition: the cases `user` may see at all."""
     if not _is_signed_in(user):
         return sa.false()
+    shared = ProblemCase.id.in_(sa.select(CaseShare.case_id).where(_live_shares_for(user)))
     if user.organisation.is_police:
-        return ProblemCase.organisation_id == user.organisation_id
-    return sa.false()
+        return sa.or_(ProblemCase.organisation_id == user.organisation_id, shared)
+    return shared
 
 
 def visible_cases(user) -> sa.Select:
@@ -36,52 +53,119 @@ def visible_cases(user) -> sa.Select:
 
 
 def get_case_or_404(user, reference: str) -> ProblemCase:
+    """The case, if `user` may see it; otherwise a 404, which is audited as access denied."""
     case = db.session.scalar(visible_cases(user).where(ProblemCase.reference == reference))
     if case is None:
+        _note_denied(user, reference)
         abort(404)
+    if has_request_context():
+        # The audit hook writes one consultation row for this request (sara.audit.hooks).
+        g.audited_case = case
     return case
 
+
+def _note_denied(user, reference: str) -> None:
+    if has_request_context() and _is_signed_in(user):
+        g.audit_denied = reference[:100]
+
+
+def access_level(user, case: ProblemCase) -> str | None:
+    if not _is_signed_in(user):
+        return None
+    if user.organisation_id == case.organisation_id:
+        return MANAGE if user.role in CASE_WORKER_ROLES else READ
+    cache = g.setdefault("_share_levels", {}) if has_request_context() else {}
+    key = (user.id, case.id)
+    if key not in cache:
+        levels = set(
+            db.session.scalars(
+                sa.select(CaseShare.level).where(
+                    CaseShare.case_id == case.id, _live_shares_for(user)
+                )
+            )
+        )
+        cache[key] = CONTRIBUTE if CONTRIBUTE in levels else (VIEW if levels else None)
+    return cache[key]
+
+
+def forget_cached_access() -> None:
+    """Call after changing shares within a request."""
+    if has_request_context():
+        g.pop("_share_levels", None)
+
+
+# --- what a user may do with a case ------------------------------------------------------------
 
 def can_create_case(user) -> bool:
     return _is_signed_in(user) and user.organisation.is_police and user.role in CASE_WORKER_ROLES
 
 
 def can_list_cases(user) -> bool:
-    """Whether the case list belongs in the user's navigation at all."""
-    return _is_signed_in(user) and user.organisation.is_police
+    """Everyone signed in has a case list; what is on it is `case_scope`'s business."""
+    return _is_signed_in(user)
 
 
-def _works_for_owning_org(user, case: ProblemCase) -> bool:
-    return (
-        _is_signed_in(user)
-        and user.role in CASE_WORKER_ROLES
-        and user.organisation_id == case.organisation_id
-    )
+def _manages(user, case: ProblemCase) -> bool:
+    return access_level(user, case) == MANAGE
+
+
+def _contributes(user, case: ProblemCase) -> bool:
+    return access_level(user, case) in (MANAGE, CONTRIBUTE)
 
 
 def can_edit_case(user, case: ProblemCase) -> bool:
     """Edit the case details and its scanning fields."""
-    return _works_for_owning_org(user, case) and case.is_open
+    return _manages(user, case) and case.is_open
 
 
 def can_edit_analysis(user, case: ProblemCase) -> bool:
-    return _works_for_owning_org(user, case) and case.is_open
+    return _contributes(user, case) and case.is_open
 
 
 def can_edit_response(user, case: ProblemCase) -> bool:
-    return _works_for_owning_org(user, case) and case.is_open
+    return _contributes(user, case) and case.is_open
+
+
+def can_add_note(user, case: ProblemCase) -> bool:
+    return _contributes(user, case)
 
 
 def can_move_stage(user, case: ProblemCase) -> bool:
-    return _works_for_owning_org(user, case) and case.is_open
+    return _manages(user, case) and case.is_open
 
 
 def can_close_case(user, case: ProblemCase) -> bool:
-    return _works_for_owning_org(user, case) and case.is_open
+    return _manages(user, case) and case.is_open
 
 
 def can_reopen_case(user, case: ProblemCase) -> bool:
-    return _works_for_owning_org(user, case) and not case.is_open
+    return _manages(user, case) and not case.is_open
+
+
+def can_share_case(user, case: ProblemCase) -> bool:
+    """The case owner, or a supervisor of the owning organisation, decides who sees the case."""
+    if not _is_signed_in(user) or user.organisation_id != case.organisation_id:
+        return False
+    return user.id == case.owner_id or user.role == "supervisor"
+
+
+def can_see_personal_details(user, case: ProblemCase) -> bool:
+    """People's details stay inside the owning force unless the owner chose to share them."""
+    if not _is_signed_in(user):
+        return False
+    return user.organisation_id == case.organisation_id or case.personal_details_shared
+
+
+def can_manage_people(user, case: ProblemCase) -> bool:
+    return _manages(user, case)
+
+
+def can_view_case_audit(user, case: ProblemCase) -> bool:
+    return (
+        _is_signed_in(user)
+        and user.role in ("supervisor", "admin")
+        and user.organisation_id == case.organisation_id
+    )
 
 
 def assignable_owners(user) -> sa.Select:
@@ -97,3 +181,34 @@ def assignable_owners(user) -> sa.Select:
         )
         .order_by(User.name)
     )
+
+
+# --- administration and the audit log ----------------------------------------------------------
+
+def can_administer(user) -> bool:
+    return _is_signed_in(user) and user.role == "admin"
+
+
+def can_review_staff(user) -> bool:
+    return _is_signed_in(user) and user.role in ("supervisor", "admin")
+
+
+def reviewable_staff(viewer) -> sa.Select:
+    """The users whose activity `viewer` may look at."""
+    from sara.auth.models import User
+
+    query = sa.select(User).order_by(User.name)
+    if not can_review_staff(viewer):
+        return query.where(sa.false())
+    if viewer.role == "supervisor":
+        query = query.where(User.organisation_id == viewer.organisation_id)
+    return query
+
+
+def can_view_user_activity(viewer, subject) -> bool:
+    """Admins see anyone's activity; supervisors see their own organisation's staff."""
+    if not _is_signed_in(viewer):
+        return False
+    if viewer.role == "admin":
+        return True
+    return viewer.role == "supervisor" and viewer.organisation_id == subject.organisation_id

@@ -238,7 +238,7 @@ _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 def csrf_token(client, path: str = "/login") -> str:
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = _CSRF.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
@@ -261,7 +261,7 @@ class Browser:
         self.user = user
         response = login(client, user)
         assert response.status_code == 302, response.get_data(as_text=True)
-        self._token = csrf_token(client, "/cases" if user.organisation.is_police else "/")
+        self._token = csrf_token(client, "/")
 
     def get(self, path, **kwargs):
         return self.client.get(path, **kwargs)

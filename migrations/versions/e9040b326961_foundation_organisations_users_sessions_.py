@@ -28,9 +28,9 @@ def upgrade():
     sa.UniqueConstraint('name', name=op.f('uq_organisations_name'))
     )
     op.create_table('reference_counters',
-    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('series', sa.String(length=40), nullable=False),
     sa.Column('last_number', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('year', name=op.f('pk_reference_counters'))
+    sa.PrimaryKeyConstraint('series', name=op.f('pk_reference_counters'))
     )
     op.create_table('neighbourhoods',
     sa.Column('id', sa.Integer(), nullable=False),

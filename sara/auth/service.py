@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from limits import RateLimitItemPerMinute
 
+from sara.audit import service as audit
 from sara.auth.models import ROLES, User, UserSession
 from sara.auth.passwords import burn_verification_time, hash_password, verify_password
 from sara.core.types import utcnow
@@ -73,21 +74,33 @@ def authenticate(email: str, password: str, ip_address: str | None) -> LoginResu
     Raises LoginThrottled when the account has had too many failures in the last minute; the
     password is then not even checked, so guessing cannot continue.
     """
-    if is_login_throttled(email):
-        raise LoginThrottled()
     user = find_user_by_email(email)
+    if is_login_throttled(email):
+        _audit_failure(email, user, "refused: too many failed attempts in the last minute")
+        raise LoginThrottled()
     if user is None:
         burn_verification_time(password)
         record_login_failure(email)
+        _audit_failure(email, None, "unknown email address")
         return LoginResult(user=None)
     matches, new_hash = verify_password(user.password_hash, password)
     if not matches or not user.is_enabled:
         record_login_failure(email)
+        _audit_failure(email, user, "wrong password" if not matches else "account deactivated")
         return LoginResult(user=None)
     if new_hash:
         user.password_hash = new_hash
     user.last_login_dt = utcnow()
+    audit.record("sign_in", user=user, record_type="user", record_ref=user.email,
+                 summary="Signed in")
     return LoginResult(user=user, token=open_session(user, ip_address))
+
+
+def _audit_failure(email: str, user: User | None, why: str) -> None:
+    audit.record(
+        "sign_in_failed", user=user, record_type="user", record_ref=normalise_email(email)[:254],
+        summary=f"Failed sign-in: {why}", details={"email": normalise_email(email)[:254]},
+    )
 
 
 def open_session(user: User, ip_address: str | None) -> str:
@@ -123,6 +136,12 @@ def resolve_session(token: str | None, user_id: str | int | None) -> User | None
         row.last_seen_dt = now
         db.session.flush()
     return row.user
+
+
+def sign_out(user: User, token: str | None) -> None:
+    end_session(token)
+    audit.record("sign_out", user=user, record_type="user", record_ref=user.email,
+                 summary="Signed out")
 
 
 def end_session(token: str | None) -> None:
@@ -196,3 +215,56 @@ def create_user(*, email: str, name: str, organisation, role: str, password: str
     db.session.add(user)
     db.session.flush()
     return user
+
+
+USER_FIELDS = ("name", "email", "role", "organisation_id")
+
+
+def update_user(user: User, values: dict, organisation) -> list[dict]:
+    """Change a user's name, email, role or organisation; returns the changes for the audit log."""
+    email = normalise_email(values["email"])
+    clash = find_user_by_email(email)
+    if clash is not None and clash.id != user.id:
+        raise UserError(f"A user with the email {email} already exists")
+    check_role_fits_organisation(values["role"], organisation)
+    if organisation.id != user.organisation_id and _owns_cases(user):
+        raise UserError(
+            "This user owns cases in their current organisation: give those cases to someone "
+            "else before moving the user"
+        )
+    new = {"name": values["name"].strip(), "email": email, "role": values["role"],
+           "organisation_id": organisation.id}
+    changes = []
+    for field in USER_FIELDS:
+        if getattr(user, field) != new[field]:
+            changes.append({"field": field, "before": getattr(user, field), "after": new[field]})
+            setattr(user, field, new[field])
+    if changes:
+        db.session.flush()
+    return changes
+
+
+def _owns_cases(user: User) -> bool:
+    from sara.cases.models import ProblemCase
+
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(ProblemCase).where(ProblemCase.owner_id == user.id)
+    ) > 0
+
+
+def set_enabled(user: User, enabled: bool) -> bool:
+    """Deactivate (ending every session at once) or reactivate a user; True if it changed."""
+    if user.is_enabled == enabled:
+        return False
+    user.is_enabled = enabled
+    if not enabled:
+        end_all_sessions(user)
+    db.session.flush()
+    return True
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+    db.session.flush()

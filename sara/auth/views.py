@@ -56,6 +56,7 @@ def login():
                 form.email.data, form.password.data, request.remote_addr
             )
         except service.LoginThrottled:
+            db.session.commit()
             form.email.errors.append(
                 "There have been too many failed sign-in attempts for this account. "
                 "Wait one minute, then try again."
@@ -82,8 +83,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    service.end_session(session.get(SESSION_TOKEN_KEY))
-    db.session.commit()
+    if current_user.is_authenticated:
+        service.sign_out(current_user, session.get(SESSION_TOKEN_KEY))
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

@@ -17,7 +17,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from sara.cases.taxonomy import (
     ANALYSIS_FIELDS,
@@ -81,7 +88,7 @@ class CaseDetailsForm(BaseForm):
         widget=GovTextInput(),
         description="An address, street or place, for example 'Ermine shopping parade, Lincoln'",
         validators=[
-            InputRequired(message="Enter the location"),
+            DataRequired(message="Enter the location"),
             Length(max=300, message="Location must be 300 characters or fewer"),
         ],
     )
@@ -109,8 +116,14 @@ class CaseDetailsForm(BaseForm):
         "Description",
         widget=GovTextArea(),
         description="What is happening, who is affected and how it came to notice",
-        validators=[InputRequired(message="Enter a description"), TEXT_LIMIT],
+        validators=[DataRequired(message="Enter a description"), TEXT_LIMIT],
     )
+
+    def validate_latitude(self, field):
+        # Optional() ends the longitude's checks when it is blank, so the pair is checked here too.
+        longitude_raw = self.longitude.raw_data[0] if self.longitude.raw_data else ""
+        if field.data is not None and not str(longitude_raw).strip():
+            raise ValidationError("Enter both latitude and longitude, or neither")
 
     def validate_longitude(self, field):
         if (self.latitude.data is None) != (field.data is None):
@@ -220,7 +233,7 @@ class ObjectiveForm(VersionedForm):
         description="Specific, measurable, achievable, relevant and time-bound, for example "
         "'Reduce ASB calls about the parade by half within 3 months'",
         validators=[
-            InputRequired(message="Enter the objective"),
+            DataRequired(message="Enter the objective"),
             Length(max=2000, message="Objective must be 2,000 characters or fewer"),
         ],
     )
@@ -244,7 +257,7 @@ class TacticForm(VersionedForm):
         "What will be done",
         widget=GovTextArea(),
         validators=[
-            InputRequired(message="Describe the tactic"),
+            DataRequired(message="Describe the tactic"),
             Length(max=2000, message="Description must be 2,000 characters or fewer"),
         ],
     )
@@ -291,3 +304,14 @@ class ReopenCaseForm(VersionedForm):
         validators=[InputRequired(message="Enter why the case is being reopened"), TEXT_LIMIT],
     )
     submit = SubmitField("Reopen case", widget=GovSubmitInput())
+
+
+class NoteForm(BaseForm):
+    text = TextAreaField(
+        "Add a note",
+        widget=GovTextArea(),
+        description="Progress, a meeting, a phone call. Notes appear on the timeline for everyone "
+        "who can see the case.",
+        validators=[DataRequired(message="Enter the note"), TEXT_LIMIT],
+    )
+    submit = SubmitField("Add note", widget=GovSubmitInput())

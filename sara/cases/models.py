@@ -23,15 +23,6 @@ from sara.extensions import db
 from sara.orgs.models import Neighbourhood, Organisation
 
 
-class ReferenceCounter(db.Model):
-    """The last case number issued per year, so references are never reused."""
-
-    __tablename__ = "reference_counters"
-
-    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    last_number: Mapped[int] = mapped_column(default=0)
-
-
 class ProblemCase(db.Model):
     __tablename__ = "problem_cases"
 
@@ -54,6 +45,8 @@ class ProblemCase(db.Model):
     closure_reason: Mapped[str | None] = mapped_column(sa.String(20))
     closure_note: Mapped[str | None] = mapped_column(sa.Text)
     closed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Whether partners with access may see the people on the case; withheld by default
+    personal_details_shared: Mapped[bool] = mapped_column(default=False)
     review_cadence_days: Mapped[int] = mapped_column(default=28)
     next_review_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
 
@@ -186,7 +179,8 @@ class CaseEvent(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: created, edited, stage_moved, closed, reopened, objective_added, objective_removed,
-    #: tactic_added, tactic_removed
+    #: tactic_added, tactic_removed, note, shared, share_changed, unshared, person_linked,
+    #: person_unlinked
     kind: Mapped[str] = mapped_column(sa.String(30))
     #: The case version this change produced, to tell a later editor what they missed
     case_version: Mapped[int]

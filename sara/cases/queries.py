@@ -70,9 +70,36 @@ def case_page(user, filters: CaseFilters, per_page: int) -> CasePage:
     # Nulls (no review date yet) last either way; the reference breaks ties so pages are stable.
     ordering = ordering.nulls_last() if filters.sort == "next_review" else ordering
     page = max(1, filters.page)
-    rows = db.session.scalars(
-        query.order_by(ordering, ProblemCase.reference.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    if (page - 1) * per_page >= (total or 0):
+        # Past the last page: nothing to show, and an absurd offset never reaches the database.
+        rows = []
+    else:
+        rows = db.session.scalars(
+            query.order_by(ordering, ProblemCase.reference.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
     return CasePage(cases=list(rows), total=total or 0, page=page, per_page=per_page)
+
+
+def filter_options(user) -> tuple[list, list]:
+    """Neighbourhoods and owners to offer as filters: those of the cases the user can see, plus,
+    for police, their own force's (so an empty neighbourhood can still be chosen)."""
+    from sara.auth.models import User
+    from sara.orgs.models import Neighbourhood
+
+    visible = policy.visible_cases(user).subquery()
+    neighbourhood_ids = sa.select(visible.c.neighbourhood_id)
+    owner_ids = sa.select(visible.c.owner_id)
+    neighbourhoods = sa.select(Neighbourhood).where(
+        sa.or_(Neighbourhood.id.in_(neighbourhood_ids),
+               Neighbourhood.organisation_id == user.organisation_id)
+    )
+    owners = sa.select(User).where(
+        sa.or_(User.id.in_(owner_ids), User.id.in_(
+            policy.assignable_owners(user).with_only_columns(User.id).order_by(None)))
+    )
+    return (
+        list(db.session.scalars(neighbourhoods.order_by(Neighbourhood.name))),
+        list(db.session.scalars(owners.order_by(User.name))),
+    )

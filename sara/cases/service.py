@@ -10,16 +10,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from sara.audit import service as audit
 from sara.auth.models import User
 from sara.cases.models import (
     CaseEvent,
     CaseObjective,
     PlannedTactic,
     ProblemCase,
-    ReferenceCounter,
 )
 from sara.cases.taxonomy import (
     ANALYSIS_FIELDS,
@@ -29,10 +28,16 @@ from sara.cases.taxonomy import (
     SCANNING_SOURCES,
     STAGE_ORDER,
     STAGES,
+    TACTIC_CATEGORIES,
+    TRIANGLE_SIDES,
 )
+from sara.core.references import case_reference
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.orgs.models import Neighbourhood
+
+#: Who can own a case: the people who work it. policy.assignable_owners offers the same set.
+CASE_OWNER_ROLES = frozenset({"officer", "supervisor"})
 
 
 class CaseRuleError(Exception):
@@ -52,28 +57,6 @@ class VersionConflict(Exception):
         self.expected_version = expected_version
 
 
-# --- references --------------------------------------------------------------------------------
-
-def next_reference(year: int) -> str:
-    """Issue the next PS-<year>-<number>; numbers only ever go up, so none is reused."""
-    bump = (
-        sa.update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)
-        .values(last_number=ReferenceCounter.last_number + 1)
-        .returning(ReferenceCounter.last_number)
-    )
-    number = db.session.execute(bump).scalar()
-    if number is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(ReferenceCounter(year=year, last_number=1))
-            number = 1
-        except IntegrityError:
-            # Another request issued this year's first number at the same moment.
-            number = db.session.execute(bump).scalar_one()
-    return f"PS-{year}-{number:05d}"
-
-
 # --- helpers -----------------------------------------------------------------------------------
 
 def _display(field: str, value) -> str:
@@ -90,6 +73,8 @@ def _display(field: str, value) -> str:
     if field == "owner_id":
         user = db.session.get(User, value)
         return user.name if user else str(value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     return str(value)
 
 
@@ -111,10 +96,30 @@ def _flush(expected_version: int) -> None:
         raise VersionConflict(expected_version) from exc
 
 
-def _record(case: ProblemCase, user: User, kind: str, **details) -> CaseEvent:
+def record_event(case: ProblemCase, user: User, kind: str, **details) -> CaseEvent:
+    """Add an entry to the case timeline. Changes made by this module are also audited as
+    alterations here; other modules audit their own events (a share is a disclosure)."""
     event = CaseEvent(case=case, user_id=user.id, kind=kind, case_version=case.version, **details)
     db.session.add(event)
     return event
+
+
+def _record(case: ProblemCase, user: User, kind: str, **details) -> CaseEvent:
+    event = record_event(case, user, kind, **details)
+    audit.record(
+        "alteration", user=user, case=case,
+        summary=_audit_summary(kind, details),
+        details={"event": kind, **{k: v for k, v in details.items() if v is not None}},
+    )
+    return event
+
+
+def _audit_summary(kind: str, details: dict) -> str:
+    if kind == "edited":
+        return "Changed " + ", ".join(c["label"] for c in details["changes"])
+    if kind == "stage_moved":
+        return f"Moved from {STAGES[details['from_stage']]} to {STAGES[details['to_stage']]}"
+    return details.get("summary") or kind.replace("_", " ").capitalize()
 
 
 def changes_since(case: ProblemCase, version: int) -> list[CaseEvent]:
@@ -140,13 +145,25 @@ def timeline(case: ProblemCase) -> list[CaseEvent]:
 
 # --- creating and editing ----------------------------------------------------------------------
 
+#: What a new case is opened with; everything else starts empty and is edited later, with history.
+OPENING_FIELDS = frozenset(
+    {"title", "problem_type", "neighbourhood_id", "location_text", "latitude", "longitude",
+     "description"}
+)
+
+
 def create_case(user: User, values: dict) -> ProblemCase:
+    unexpected = set(values) - OPENING_FIELDS
+    if unexpected:
+        raise ValueError(f"not fields a case is opened with: {', '.join(sorted(unexpected))}")
+    if values.get("problem_type") not in PROBLEM_TYPES:
+        raise CaseRuleError("Choose a problem type", field="problem_type")
     neighbourhood = db.session.get(Neighbourhood, values["neighbourhood_id"])
     if neighbourhood is None or neighbourhood.organisation_id != user.organisation_id:
         raise CaseRuleError("Choose a neighbourhood", field="neighbourhood_id")
     now = utcnow()
     case = ProblemCase(
-        reference=next_reference(now.year),
+        reference=case_reference(now),
         organisation_id=user.organisation_id,
         owner_id=user.id,
         created_by_id=user.id,
@@ -174,8 +191,9 @@ def update_fields(case: ProblemCase, user: User, values: dict, expected_version:
             raise CaseRuleError("Choose a neighbourhood", field="neighbourhood_id")
     if "owner_id" in values:
         owner = db.session.get(User, values["owner_id"])
-        if owner is None or owner.organisation_id != case.organisation_id or not owner.is_enabled:
-            raise CaseRuleError("Choose who owns the case", field="owner_id")
+        if (owner is None or owner.organisation_id != case.organisation_id
+                or not owner.is_enabled or owner.role not in CASE_OWNER_ROLES):
+            raise CaseRuleError("Choose an officer or supervisor to own the case", field="owner_id")
     changes = []
     for field, new in values.items():
         if field not in FIELD_LABELS:
@@ -198,6 +216,8 @@ def update_fields(case: ProblemCase, user: User, values: dict, expected_version:
 
 def add_objective(case: ProblemCase, user: User, text: str, expected_version: int) -> None:
     _check_version(case, expected_version)
+    if not (text or "").strip():
+        raise CaseRuleError("Enter the objective", field="text")
     case.objectives.append(CaseObjective(text=text))
     _touch(case, user)
     _flush(expected_version)
@@ -220,6 +240,12 @@ def add_tactic(
     expected_version: int,
 ) -> None:
     _check_version(case, expected_version)
+    if category not in TACTIC_CATEGORIES:
+        raise CaseRuleError("Choose the type of tactic", field="category")
+    if triangle_side not in TRIANGLE_SIDES:
+        raise CaseRuleError("Choose the side of the triangle it targets", field="triangle_side")
+    if not (description or "").strip():
+        raise CaseRuleError("Describe the tactic", field="description")
     tactic = PlannedTactic(category=category, triangle_side=triangle_side, description=description)
     case.tactics.append(tactic)
     _touch(case, user)
@@ -250,7 +276,9 @@ def has_analysis(case: ProblemCase) -> bool:
     return any((getattr(case, field) or "").strip() for field in ANALYSIS_FIELDS)
 
 
-def stage_move_refusal(case: ProblemCase, to_stage: str, reason: str | None) -> CaseRuleError | None:
+def stage_move_refusal(
+    case: ProblemCase, to_stage: str, reason: str | None
+) -> CaseRuleError | None:
     """Why the case may not move to `to_stage` now, or None when it may."""
     if not case.is_open:
         return CaseRuleError("A closed case must be reopened before it can change stage")
@@ -335,3 +363,14 @@ def reopen_case(case: ProblemCase, user: User, reason: str, expected_version: in
     _touch(case, user)
     _flush(expected_version)
     _record(case, user, "reopened", reason=reason.strip())
+
+
+# --- notes -------------------------------------------------------------------------------------
+
+def add_note(case: ProblemCase, user: User, text: str) -> CaseEvent:
+    """A note on the case timeline. It does not change the case, so it never conflicts with an
+    edit someone else is making."""
+    text = (text or "").strip()
+    if not text:
+        raise CaseRuleError("Enter the note", field="text")
+    return _record(case, user, "note", summary=text)

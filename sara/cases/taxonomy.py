@@ -90,6 +90,7 @@ CASE_FIELDS = {
     "owner_id": "Owner",
     "review_cadence_days": "Review cadence (days)",
     "next_review_date": "Next review date",
+    "personal_details_shared": "Personal details shared with partners",
 }
 
 #: Every field label the timeline can show, in one place.

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import SelectField
@@ -14,6 +24,7 @@ from sara.cases.forms import (
     CloseCaseForm,
     EditCaseForm,
     NewCaseForm,
+    NoteForm,
     ObjectiveForm,
     RemoveItemForm,
     ReopenCaseForm,
@@ -34,15 +45,19 @@ class CaseFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    stage = SelectField("Stage", widget=GovSelect(), choices=[("", "Any stage"), *STAGES.items()])
+    # default="": a filter left out of the query string means "any", not an invalid choice.
+    stage = SelectField(
+        "Stage", widget=GovSelect(), choices=[("", "Any stage"), *STAGES.items()], default=""
+    )
     status = SelectField(
-        "Status", widget=GovSelect(), choices=[("", "Any status"), *STATUSES.items()]
+        "Status", widget=GovSelect(), choices=[("", "Any status"), *STATUSES.items()], default=""
     )
-    neighbourhood = SelectField("Neighbourhood", widget=GovSelect())
+    neighbourhood = SelectField("Neighbourhood", widget=GovSelect(), default="")
     problem_type = SelectField(
-        "Problem type", widget=GovSelect(), choices=[("", "Any type"), *PROBLEM_TYPES.items()]
+        "Problem type", widget=GovSelect(), choices=[("", "Any type"), *PROBLEM_TYPES.items()],
+        default="",
     )
-    owner = SelectField("Owner", widget=GovSelect())
+    owner = SelectField("Owner", widget=GovSelect(), default="")
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -74,11 +89,10 @@ def _filters_from_request(form: CaseFilterForm, owner_id: int | None = None) -> 
 
 def _render_list(title: str, owner_id: int | None = None):
     form = CaseFilterForm(request.args)
-    neighbourhoods = current_user.organisation.neighbourhoods if current_user.is_police else []
+    neighbourhoods, owners = queries.filter_options(current_user)
     form.neighbourhood.choices = [("", "Any neighbourhood")] + [
         (str(n.id), n.name) for n in neighbourhoods
     ]
-    owners = db.session.scalars(policy.assignable_owners(current_user)).all()
     form.owner.choices = [("", "Anyone")] + [(str(u.id), u.name) for u in owners]
     filters = _filters_from_request(form, owner_id)
     page = queries.case_page(current_user, filters, current_app.config["CASES_PER_PAGE"])
@@ -90,7 +104,7 @@ def _render_list(title: str, owner_id: int | None = None):
 
 @bp.route("")
 def case_list():
-    return _render_list("Cases")
+    return _render_list("Cases" if current_user.is_police else "Cases shared with us")
 
 
 @bp.route("/mine")
@@ -120,13 +134,40 @@ def new_case():
 
 # --- view --------------------------------------------------------------------------------------
 
-@bp.route("/<reference>")
-def show(reference: str):
-    case = policy.get_case_or_404(current_user, reference)
+def _render_case(case, note_form=None, status=200):
+    from sara.partners.service import live_shares
+    from sara.people import service as people_service
+
+    show_people = policy.can_see_personal_details(current_user, case)
+    people = people_service.case_people(case) if show_people else None
+    if people:
+        g.audited_people = [link.person for link in people]
     return render_template(
         "cases/show.html", case=case, events=service.timeline(case)[:10],
         analysis_fields=ANALYSIS_FIELDS, stages=STAGES, stage_order=STAGE_ORDER,
-    )
+        people=people, people_counts=people_service.role_counts(case),
+        shares=live_shares(case),
+        note_form=note_form or NoteForm(formdata=None),
+    ), status
+
+
+@bp.route("/<reference>")
+def show(reference: str):
+    return _render_case(policy.get_case_or_404(current_user, reference))
+
+
+@bp.route("/<reference>/notes", methods=["POST"])
+def add_note(reference: str):
+    case = policy.get_case_or_404(current_user, reference)
+    if not policy.can_add_note(current_user, case):
+        abort(403)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _render_case(case, note_form=form, status=_status(form))
+    service.add_note(case, current_user, form.text.data)
+    db.session.commit()
+    flash("Note added.", "success")
+    return redirect(url_for("cases.show", reference=case.reference) + "#history")
 
 
 @bp.route("/<reference>/timeline")

@@ -7,7 +7,8 @@ a form error rather than a database error, and strips surrounding white space.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import Field, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import DateField, Field, ValidationError
 from wtforms.validators import Length
 
 #: The largest single text field we accept; a larger paste gets a clear error, not a truncation.
@@ -57,3 +58,29 @@ def _errors(field: Field) -> list:
 def no_control_characters(form, field):
     if isinstance(field.data, str) and any(ord(c) < 32 and c not in "\t\r\n" for c in field.data):
         raise ValidationError(f"{field.label.text} contains characters that are not allowed")
+
+
+class GovDateField(DateField):
+    """A GOV.UK date input (day, month, year boxes sharing one name).
+
+    Any other number of values, as a hand-made URL might send, is treated as a bad date rather than
+    breaking the widget.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", "%d %m %Y")
+        kwargs.setdefault("widget", GovDateInput())
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(valuelist) != 3:
+            self.raw_data = [*list(valuelist)[:3], "", "", ""][:3]
+            self.data = None
+            raise ValueError("Enter a real date, with a day, month and year")
+        if valuelist and not any(v.strip() for v in valuelist):
+            self.data = None
+            return
+        try:
+            super().process_formdata([" ".join(v.strip() for v in valuelist)] if valuelist else [])
+        except ValueError as exc:
+            raise ValueError("Enter a real date, with a day, month and year") from exc

@@ -12,9 +12,11 @@ bp = Blueprint("core", __name__)
 
 @bp.route("/")
 def home():
+    if policy.can_administer(current_user):
+        return redirect(url_for("admin.users"))
+    if current_user.role == "officer":
+        return redirect(url_for("cases.my_cases"))
     if policy.can_list_cases(current_user):
-        if current_user.role == "officer":
-            return redirect(url_for("cases.my_cases"))
         return redirect(url_for("cases.case_list"))
     return render_template("core/home.html")
 

@@ -1,0 +1,109 @@
+"""Writing and reading the audit log. Only `record` writes; nothing here updates or deletes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, request
+
+from sara.audit.models import AuditEvent
+from sara.extensions import db
+
+
+def _client_ip() -> str | None:
+    # Behind a proxy, configure ProxyFix so that remote_addr is the client's address.
+    return request.remote_addr if has_request_context() else None
+
+
+def record(
+    action: str,
+    *,
+    user=None,
+    record_type: str | None = None,
+    record_ref: str | None = None,
+    case=None,
+    summary: str = "",
+    details: dict | None = None,
+) -> AuditEvent:
+    """Add one audit row to the current transaction (flushed with it, never on its own)."""
+    if has_request_context():
+        details = {**(details or {}), "path": request.path, "method": request.method}
+    event = AuditEvent(
+        action=action,
+        user_id=getattr(user, "id", None),
+        organisation_id=getattr(user, "organisation_id", None),
+        ip_address=_client_ip(),
+        record_type=record_type or ("case" if case is not None else None),
+        record_ref=record_ref or getattr(case, "reference", None),
+        case_id=getattr(case, "id", None),
+        summary=summary,
+        details=details,
+    )
+    db.session.add(event)
+    return event
+
+
+@dataclass
+class AuditFilters:
+    date_from: date | None = None
+    date_to: date | None = None
+    action: str | None = None
+
+
+def _local_midnight(day: date) -> datetime:
+    """Dates are chosen in the display time zone; midnight there, as a UTC-comparable datetime."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+
+
+def _filtered(query: sa.Select, filters: AuditFilters) -> sa.Select:
+    if filters.date_from:
+        query = query.where(AuditEvent.created_dt >= _local_midnight(filters.date_from))
+    if filters.date_to:
+        end = _local_midnight(filters.date_to + timedelta(days=1))
+        query = query.where(AuditEvent.created_dt < end)
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    return query.order_by(AuditEvent.created_dt.desc(), AuditEvent.id.desc())
+
+
+def case_log(case, filters: AuditFilters) -> sa.Select:
+    return _filtered(sa.select(AuditEvent).where(AuditEvent.case_id == case.id), filters)
+
+
+def user_activity(user, filters: AuditFilters) -> sa.Select:
+    return _filtered(sa.select(AuditEvent).where(AuditEvent.user_id == user.id), filters)
+
+
+CSV_COLUMNS = ["time_utc", "user", "email", "organisation", "ip_address", "action",
+               "record_type", "record", "summary"]
+
+
+def to_csv(events) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for event in events:
+        writer.writerow([
+            event.created_dt.isoformat(timespec="seconds"),
+            event.user.name if event.user else "",
+            event.user.email if event.user else (event.details or {}).get("email", ""),
+            event.organisation.name if event.organisation else "",
+            event.ip_address or "",
+            event.action,
+            event.record_type or "",
+            event.record_ref or "",
+            _csv_safe(event.summary),
+        ])
+    return out.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    """Stop spreadsheet programs treating a cell as a formula (CSV injection)."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value

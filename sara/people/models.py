@@ -1,0 +1,98 @@
+"""People linked to cases: victims, reporters, offenders, witnesses.
+
+Their details are personal data: partners see them only where the case owner chose to share them
+(sara.policy.can_see_personal_details), and every view is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sara.core.types import UTCDateTime, one_of, utcnow
+from sara.extensions import db
+
+PERSON_ROLES = {
+    "victim": "Victim",
+    "reporter": "Reporter",
+    "offender": "Offender",
+    "witness": "Witness",
+    "other": "Other",
+}
+
+#: Structured vulnerability flags: HMIC found free-text vulnerability was never flagged again.
+VULNERABILITIES = {
+    "age": "Age",
+    "disability": "Disability",
+    "mental_health": "Mental health",
+    "isolation": "Isolation",
+    "repeat_victimisation": "Repeat victimisation",
+    "hate_related": "Hate-related",
+    "other": "Other",
+}
+
+
+class Person(db.Model):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: PN-<6 digits>, the reference other systems use
+    reference: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    #: The police organisation that holds the record
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(sa.Date)
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    postcode: Mapped[str | None] = mapped_column(sa.String(10))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+
+    vulnerabilities: Mapped[list[PersonVulnerability]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PersonVulnerability.kind"
+    )
+
+    @property
+    def vulnerability_labels(self) -> list[str]:
+        return [VULNERABILITIES[v.kind] for v in self.vulnerabilities]
+
+
+class PersonVulnerability(db.Model):
+    __tablename__ = "person_vulnerabilities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    #: One of VULNERABILITIES
+    kind: Mapped[str] = mapped_column(sa.String(30))
+
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "kind"),
+        sa.CheckConstraint(one_of("kind", VULNERABILITIES), name="kind"),
+    )
+
+
+class CasePerson(db.Model):
+    """A person's part in a case."""
+
+    __tablename__ = "case_people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("problem_cases.id"), index=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    #: One of PERSON_ROLES
+    role: Mapped[str] = mapped_column(sa.String(12))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+
+    person: Mapped[Person] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "person_id", "role"),
+        sa.CheckConstraint(one_of("role", PERSON_ROLES), name="role"),
+    )
+
+    @property
+    def role_label(self) -> str:
+        return PERSON_ROLES[self.role]
