@@ -72,6 +72,12 @@ class GovDateField(DateField):
         kwargs.setdefault("widget", GovDateInput())
         super().__init__(label, validators, **kwargs)
 
+    def process(self, formdata, data=None, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        if not self.raw_data:
+            # The widget reads raw_data as (day, month, year) whenever it is not None.
+            self.raw_data = None
+
     def process_formdata(self, valuelist):
         if valuelist and len(valuelist) != 3:
             self.raw_data = [*list(valuelist)[:3], "", "", ""][:3]
