@@ -13,7 +13,11 @@ from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = Path(os.environ.get("SARA_INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def instance_dir() -> Path:
+    """Where SQLite files, the development secret key, the outbox and beat's schedule live."""
+    return Path(os.environ.get("SARA_INSTANCE_PATH") or BASE_DIR / "instance")
 
 
 class ConfigError(RuntimeError):
@@ -39,8 +43,8 @@ def _int(name: str, default: int) -> int:
 
 def _development_secret_key() -> str:
     """A per-installation key kept in instance/, so a laptop install needs no set-up."""
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
+    instance_dir().mkdir(parents=True, exist_ok=True)
+    path = instance_dir() / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
@@ -68,10 +72,10 @@ def build_config(env: str | None = None, overrides: dict | None = None) -> dict:
 
     redis_url = os.environ.get("REDIS_URL") or None
     database_url = normalise_database_url(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'sara.sqlite'}"
+        os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'sara.sqlite'}"
     )
     broker_url = os.environ.get("CELERY_BROKER_URL") or redis_url or (
-        f"sqla+sqlite:///{INSTANCE_DIR / 'celery-broker.sqlite'}"
+        f"sqla+sqlite:///{instance_dir() / 'celery-broker.sqlite'}"
     )
 
     config = {
@@ -118,6 +122,18 @@ def build_config(env: str | None = None, overrides: dict | None = None) -> dict:
         "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
         "ARGON2_PARALLELISM": _int("ARGON2_PARALLELISM", 4),
         "DISPLAY_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Europe/London"),
+        # Mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", "SARA casebook <no-reply@sara-casebook.invalid>"
+        ),
+        "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(instance_dir() / "outbox"),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "CASES_PER_PAGE": 50,
     }
     if config["ARGON2_TIME_COST"] < 2 or config["ARGON2_MEMORY_COST"] < 19456:

@@ -24,7 +24,7 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "core.healthz"})
 def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=str(settings.INSTANCE_DIR),
+        instance_path=str(settings.instance_dir()),
         template_folder=str(ROOT / "templates"),
     )
     app.config.from_mapping(settings.build_config(env, overrides))
@@ -79,16 +79,19 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from sara.actions.views import bp as actions_bp
     from sara.admin.views import bp as admin_bp
     from sara.audit import hooks as audit_hooks
     from sara.audit.views import bp as audit_bp
     from sara.auth.views import bp as auth_bp
     from sara.cases.views import bp as cases_bp
     from sara.core.views import bp as core_bp
+    from sara.notifications.views import bp as notifications_bp
     from sara.partners.views import bp as partners_bp
     from sara.people.views import bp as people_bp
 
-    for blueprint in (core_bp, auth_bp, cases_bp, partners_bp, people_bp, audit_bp, admin_bp):
+    for blueprint in (core_bp, auth_bp, cases_bp, partners_bp, people_bp, actions_bp,
+                      notifications_bp, audit_bp, admin_bp):
         app.register_blueprint(blueprint)
     audit_hooks.register(app)
 

@@ -151,9 +151,10 @@ def can_share_case(user, case: ProblemCase) -> bool:
 
 def can_see_personal_details(user, case: ProblemCase) -> bool:
     """People's details stay inside the owning force unless the owner chose to share them."""
-    if not _is_signed_in(user):
+    level = access_level(user, case)
+    if level is None:
         return False
-    return user.organisation_id == case.organisation_id or case.personal_details_shared
+    return level in (MANAGE, READ) or case.personal_details_shared
 
 
 def can_manage_people(user, case: ProblemCase) -> bool:
@@ -181,6 +182,53 @@ def assignable_owners(user) -> sa.Select:
         )
         .order_by(User.name)
     )
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+def visible_actions(user) -> sa.Select:
+    """Actions on cases the user can see (the case scope decides, as for everything else)."""
+    from sara.actions.models import Action
+
+    return sa.select(Action).join(ProblemCase, Action.case_id == ProblemCase.id).where(
+        case_scope(user)
+    )
+
+
+def get_action_or_404(user, case: ProblemCase, action_ref: str):
+    from sara.actions.models import Action
+
+    action = db.session.scalar(
+        sa.select(Action).where(Action.case_id == case.id, Action.reference == action_ref)
+    )
+    if action is None:
+        abort(404)
+    return action
+
+
+def can_add_action(user, case: ProblemCase) -> bool:
+    return _contributes(user, case) and case.is_open
+
+
+def _allocated_to(user, action) -> bool:
+    return action.allocated_user_id == user.id or (
+        action.allocated_organisation_id is not None
+        and action.allocated_organisation_id == user.organisation_id
+    )
+
+
+def can_work_action(user, action) -> bool:
+    """Move an action on or add notes: contributors to the case, and always whoever the action is
+    allocated to, even when the case is shared with them only to view."""
+    level = access_level(user, action.case)
+    if level is None:
+        return False
+    return level in (MANAGE, CONTRIBUTE) or _allocated_to(user, action)
+
+
+def can_edit_action(user, action) -> bool:
+    """Change what an action is, when it is due and who it is for."""
+    return _contributes(user, action.case) and action.case.is_open
 
 
 # --- administration and the audit log ----------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
+from sara.actions import service as action_service
 from sara.cases import service as case_service
 from sara.cases.models import CaseEvent, CaseObjective, PlannedTactic, ProblemCase
 from sara.extensions import db
@@ -38,6 +39,7 @@ class World:
     tactic_id: int
     share_id: int
     link_id: int
+    action_ref: str
 
 
 @pytest.fixture
@@ -69,12 +71,17 @@ def world(police, make_org, make_user, make_case):
     sharing.share_with_organisation(case, owner, council, "view")
     housing_share = sharing.share_with_organisation(case, owner, housing, "contribute")
     sharing.share_with_user(case, owner, users["named_user"].email, "view")
+    action = action_service.create_action(case, owner, {
+        "title": "Cut back the hedges", "description": "", "tactic_category": "environmental",
+        "triangle_side": "location", "allocation": f"user:{owner.id}",
+        "due_date": dt.date.today() + dt.timedelta(days=7), "priority": "normal",
+    })
     other_case = make_case(owner=owner, title="Unshared problem")
     db.session.commit()
     return World(
         case=case, other_case=other_case, users=users,
         objective_id=case.objectives[0].id, tactic_id=case.tactics[0].id,
-        share_id=housing_share.id, link_id=link.id,
+        share_id=housing_share.id, link_id=link.id, action_ref=action.reference,
     )
 
 
@@ -105,6 +112,12 @@ ALLOWED = {
     "partners.personal_details": MANAGERS,
     "people.add_person": MANAGERS,
     "people.remove_person": MANAGERS,
+    "actions.new_action": CONTRIBUTORS,
+    "actions.show": SEES_CASE,
+    # The world's action is allocated to the owner: a view-level partner may not work it.
+    "actions.change_status": CONTRIBUTORS,
+    "actions.add_note": CONTRIBUTORS,
+    "actions.edit": CONTRIBUTORS,
     "audit.case_audit": {"supervisor"},
     "audit.case_audit_csv": {"supervisor"},
 }
@@ -122,6 +135,7 @@ def _url(app, rule, world: World) -> str:
         "item_id": world.tactic_id if "tactic" in rule.endpoint else world.objective_id,
         "share_id": world.share_id,
         "link_id": world.link_id,
+        "action_ref": world.action_ref,
     }
     values = {"reference": world.case.reference}
     values.update({k: v for k, v in ids.items() if k in rule.arguments})

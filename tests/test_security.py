@@ -14,7 +14,14 @@ def _example_url(app, rule) -> str:
     values = {}
     for name, converter in rule._converters.items():
         kind = type(converter).__name__
-        values[name] = 1 if kind == "IntegerConverter" else ("app.css" if kind == "PathConverter" else "PS-2026-00001")
+        if kind == "IntegerConverter":
+            values[name] = 1
+        elif kind == "PathConverter":
+            values[name] = "app.css"
+        elif kind == "AnyConverter":
+            values[name] = sorted(converter.items)[0]
+        else:
+            values[name] = "PS-2026-00001"
     with app.test_request_context():
         from flask import url_for
 

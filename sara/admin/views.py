@@ -77,9 +77,10 @@ def organisation(org_id: int):
     neighbourhood_form = NeighbourhoodForm(formdata=None)
     if form.validate_on_submit():
         try:
+            _check_users_fit_kind(org, form.kind.data)
             changes = org_service.update_organisation(org, form.name.data, form.kind.data)
         except org_service.OrganisationError as error:
-            _field_error(form, "name", str(error))
+            _field_error(form, "name" if "already exists" in str(error) else "kind", str(error))
         else:
             if changes:
                 audit.record("alteration", user=current_user, record_type="organisation",
@@ -91,6 +92,20 @@ def organisation(org_id: int):
     return render_template(
         "admin/organisation_form.html", form=form, org=org, neighbourhood_form=neighbourhood_form
     ), _status(form)
+
+
+def _check_users_fit_kind(org: Organisation, kind: str) -> None:
+    """Re-kinding an organisation must not leave its users in roles that no longer fit it."""
+    if (kind == "police") == org.is_police:
+        return
+    roles = set(db.session.scalars(sa.select(User.role).where(User.organisation_id == org.id)))
+    misfits = roles & ({"partner"} if kind == "police" else auth_service.POLICE_ONLY_ROLES)
+    if misfits:
+        labels = ", ".join(sorted(ROLES[r].lower() for r in misfits))
+        raise org_service.OrganisationError(
+            f"This organisation has users whose role ({labels}) would not fit a "
+            f"{'police' if kind == 'police' else 'partner'} organisation: change or move them first"
+        )
 
 
 @bp.route("/organisations/<int:org_id>/neighbourhoods", methods=["POST"])

@@ -33,6 +33,8 @@ RECORD_TYPES = {
     "user": "User",
     "organisation": "Organisation",
     "audit_log": "Audit log",
+    "action": "Action",
+    "flag": "Flag",
 }
 
 

@@ -61,9 +61,10 @@ def _local_midnight(day: date) -> datetime:
 
 
 def _filtered(query: sa.Select, filters: AuditFilters) -> sa.Select:
-    if filters.date_from:
+    # The first and last dates Python knows bound nothing (and would overflow when shifted).
+    if filters.date_from and filters.date_from > date.min:
         query = query.where(AuditEvent.created_dt >= _local_midnight(filters.date_from))
-    if filters.date_to:
+    if filters.date_to and filters.date_to < date.max:
         end = _local_midnight(filters.date_to + timedelta(days=1))
         query = query.where(AuditEvent.created_dt < end)
     if filters.action:
@@ -88,7 +89,8 @@ def to_csv(events) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for event in events:
-        writer.writerow([
+        # Every cell, not just the summary: names, emails and references can be typed by people.
+        writer.writerow([_csv_safe(value) for value in (
             event.created_dt.isoformat(timespec="seconds"),
             event.user.name if event.user else "",
             event.user.email if event.user else (event.details or {}).get("email", ""),
@@ -97,8 +99,8 @@ def to_csv(events) -> str:
             event.action,
             event.record_type or "",
             event.record_ref or "",
-            _csv_safe(event.summary),
-        ])
+            event.summary,
+        )])
     return out.getvalue()
 
 

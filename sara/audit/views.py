@@ -50,7 +50,7 @@ def _csv_response(events, filename: str, *, recipient_summary: str, case=None, r
         "disclosure", user=current_user, record_type="audit_log", record_ref=ref, case=case,
         summary=f"Exported {len(events)} audit rows as CSV: {recipient_summary}",
         details={"recipients": [current_user.email], "rows": len(events),
-                 "filters": request.args.to_dict()},
+                 "filters": request.args.to_dict(flat=False)},
     )
     db.session.commit()
     return Response(

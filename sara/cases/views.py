@@ -135,6 +135,7 @@ def new_case():
 # --- view --------------------------------------------------------------------------------------
 
 def _render_case(case, note_form=None, status=200):
+    from sara.actions.service import case_actions
     from sara.partners.service import live_shares
     from sara.people import service as people_service
 
@@ -146,7 +147,7 @@ def _render_case(case, note_form=None, status=200):
         "cases/show.html", case=case, events=service.timeline(case)[:10],
         analysis_fields=ANALYSIS_FIELDS, stages=STAGES, stage_order=STAGE_ORDER,
         people=people, people_counts=people_service.role_counts(case),
-        shares=live_shares(case),
+        shares=live_shares(case), actions=case_actions(case),
         note_form=note_form or NoteForm(formdata=None),
     ), status
 

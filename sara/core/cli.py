@@ -16,6 +16,12 @@ from sara.orgs.models import ORG_KINDS
 sara_cli = AppGroup("sara", help="SARA casebook administration commands.")
 
 
+def _scan_names() -> list[str]:
+    from sara.flags.jobs import JOBS
+
+    return list(JOBS)
+
+
 @sara_cli.command("create-org")
 @click.argument("name")
 @click.option("--kind", required=True, type=click.Choice(list(ORG_KINDS)))
@@ -72,3 +78,16 @@ def seed_demo() -> None:
     width = max(len(email) for email in passwords)
     for email, (role, password) in passwords.items():
         click.echo(f"  {role:<13} {email:<{width}}  {password}")
+
+
+@sara_cli.command("scan")
+@click.argument("name", default="all", type=click.Choice(["all", *_scan_names()]))
+def scan(name: str) -> None:
+    """Run the flag scans now (the same code as the scheduled Celery jobs)."""
+    from sara.flags.jobs import JOBS
+
+    for job_name in JOBS if name == "all" else [name]:
+        results = JOBS[job_name]()
+        db.session.commit()
+        for result in results:
+            click.echo(str(result))

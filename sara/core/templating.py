@@ -45,4 +45,16 @@ def register(app: Flask) -> None:
             "policy": policy,
             "cspNonce": getattr(g, "csp_nonce", None),
             "current_user": current_user,
+            "header_counts": _header_counts,
         }
+
+
+def _header_counts() -> dict:
+    """Overdue actions and unread notifications for the header; computed once per page."""
+    if "header_counts" not in g:
+        from sara.actions.service import overdue_count
+        from sara.notifications.service import unread_count
+
+        g.header_counts = {"overdue": overdue_count(current_user),
+                           "unread": unread_count(current_user)}
+    return g.header_counts

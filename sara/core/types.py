@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -12,8 +14,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+DEFAULT_TIMEZONE = "Europe/London"
+
+
+def local_zone() -> ZoneInfo:
+    """The zone days are counted in (due dates, review dates): the service's, not the server's."""
+    if has_app_context():
+        return ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", DEFAULT_TIMEZONE))
+    return ZoneInfo(DEFAULT_TIMEZONE)
+
+
 def today() -> date:
-    return utcnow().date()
+    """Today's date where the service is used (Europe/London by default)."""
+    return utcnow().astimezone(local_zone()).date()
 
 
 class UTCDateTime(TypeDecorator):

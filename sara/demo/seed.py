@@ -16,16 +16,27 @@ To add a case, append a dict to CASES. Its keys:
 - then: later steps, applied in order, each done by the owner unless it names "by":
   {"back_to": stage, "reason": ...}, {"forward_to": stage}, {"edit": {field: value}},
   {"objective": text}, {"tactic": (category, triangle side, description)},
-  {"close": closure reason, "note": ...}, {"reopen": reason}.
+  {"close": closure reason, "note": ...}, {"reopen": reason};
+- optionally people: dicts of name, role (victim, reporter, offender, witness or other),
+  date_of_birth ("YYYY-MM-DD" or None), phone, address, postcode and vulnerabilities (a list of
+  sara.people.models.VULNERABILITIES keys). The owner adds them as soon as the case is theirs,
+  before the stage work;
+- optionally shares: (recipient, level) pairs, where the recipient is an organisation name from
+  ORGANISATIONS or, to share with one person only, an email from DEMO_USERS, and the level is "view"
+  or "contribute". The owner shares the case once it has reached its stage, before the `then`
+  steps;
+- optionally personal_details_shared: True when the owner has decided partners may see the
+  people's details; applied just after the shares. Without it they are withheld from partners.
 
 All the people, organisations and addresses below are fictional; the streets and places are real so
-the map views look right.
+the map views look right. Phone numbers are in Ofcom's 07700 900xxx range for drama, which is
+never allocated.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -39,6 +50,8 @@ from sara.core.types import today
 from sara.extensions import db
 from sara.orgs import service as org_service
 from sara.orgs.models import Organisation
+from sara.partners import service as partner_service
+from sara.people import service as people_service
 
 # --- organisations -----------------------------------------------------------------------------
 
@@ -72,6 +85,9 @@ class DemoUser(NamedTuple):
 OFFICER_A = "sarah.whitfield@lincs-police.example.org"
 OFFICER_B = "daniel.okafor@lincs-police.example.org"
 SUPERVISOR = "helen.marsh@lincs-police.example.org"
+COUNCIL_OFFICER = "tom.ashworth@lincoln-council.example.org"
+HOUSING_OFFICER = "joanne.fletcher@longwater-homes.example.org"
+PROBATION_OFFICER = "marcus.bell@lincs-probation.example.org"
 
 #: The demo accounts, documented in the README. Passwords are generated afresh on every seed.
 DEMO_USERS = [
@@ -80,9 +96,9 @@ DEMO_USERS = [
     DemoUser(SUPERVISOR, "Helen Marsh", "supervisor", POLICE_FORCE),
     DemoUser("gareth.pryce@lincs-police.example.org", "Gareth Pryce", "call_handler", POLICE_FORCE),
     DemoUser("priya.chauhan@lincs-police.example.org", "Priya Chauhan", "admin", POLICE_FORCE),
-    DemoUser("tom.ashworth@lincoln-council.example.org", "Tom Ashworth", "partner", COUNCIL),
-    DemoUser("joanne.fletcher@longwater-homes.example.org", "Joanne Fletcher", "partner", HOUSING),
-    DemoUser("marcus.bell@lincs-probation.example.org", "Marcus Bell", "partner", PROBATION),
+    DemoUser(COUNCIL_OFFICER, "Tom Ashworth", "partner", COUNCIL),
+    DemoUser(HOUSING_OFFICER, "Joanne Fletcher", "partner", HOUSING),
+    DemoUser(PROBATION_OFFICER, "Marcus Bell", "partner", PROBATION),
 ]
 
 
@@ -127,6 +143,13 @@ CASES = [
                              "Success: the lanes stay passable and reports fall below 10 a "
                              "quarter.",
         },
+        "people": [
+            {"name": "Pauline Hartsgrove", "role": "reporter", "date_of_birth": "1968-09-14",
+             "phone": "07700 900112", "address": "27 Hood Street, Lincoln", "postcode": "LN5 7BS",
+             "vulnerabilities": []},
+        ],
+        # Referred by the council, whose enforcement officers work the case with us.
+        "shares": [(COUNCIL, "contribute")],
     },
     {
         "title": "Shed break-ins at the allotments off Tattershall Road",
@@ -169,6 +192,8 @@ CASES = [
                         "underpass and CCTV covers only the approach from the Brayford.",
             "when": "New tags mostly appear on Friday and Saturday nights.",
         },
+        # The council cleans the underpass and repairs the lights; it follows the case.
+        "shares": [(COUNCIL, "view")],
     },
     {
         "title": "Street drinking in St Botolph's churchyard",
@@ -199,6 +224,16 @@ CASES = [
             "guardian": "Vergers are present in the daytime but do not feel able to challenge the "
                         "group.",
         },
+        "people": [
+            {"name": "Geoffrey Pennyworth", "role": "reporter", "date_of_birth": "1955-02-03",
+             "phone": "07700 900245", "address": "14 Wormgate, Boston", "postcode": "PE21 6NP",
+             "vulnerabilities": []},
+            {"name": "Darren Cobbleditch", "role": "offender", "date_of_birth": "1979-11-21",
+             "phone": None, "address": None, "postcode": None,  # no fixed address
+             "vulnerabilities": ["mental_health"]},
+        ],
+        # Two of the group are under probation supervision.
+        "shares": [(PROBATION, "view")],
     },
     {
         "title": "Late-night noise from a house in multiple occupation on Monks Road",
@@ -225,6 +260,16 @@ CASES = [
             "why": "The tenancy agreements have no clear anti-social behaviour clause and the "
                    "agent has not acted on earlier complaints.",
         },
+        "people": [
+            {"name": "Amira Larkspur", "role": "victim", "date_of_birth": "1994-06-30",
+             "phone": "07700 900318", "address": "112 Monks Road, Lincoln",
+             "postcode": "LN2 5PG", "vulnerabilities": ["repeat_victimisation"]},
+            {"name": "Frank Oddington", "role": "reporter", "date_of_birth": "1949-01-08",
+             "phone": "07700 900327", "address": "118 Monks Road, Lincoln",
+             "postcode": "LN2 5PG", "vulnerabilities": ["age"]},
+        ],
+        # A privately let HMO: the council's noise team and HMO licensing hold the levers.
+        "shares": [(COUNCIL, "contribute")],
     },
     {
         "title": "Neighbour nuisance in a Longwater Homes block on Lamb Gardens",
@@ -251,6 +296,18 @@ CASES = [
             "handler": "Longwater Homes can enforce the tenancy conditions; adult social care "
                        "already supports one of the households.",
         },
+        "people": [
+            {"name": "Winifred Gorseway", "role": "victim", "date_of_birth": "1944-04-17",
+             "phone": "07700 900401", "address": "Flat 2, 9 Lamb Gardens, Lincoln",
+             "postcode": "LN2 2EX",
+             "vulnerabilities": ["age", "disability", "isolation", "repeat_victimisation"]},
+            {"name": "Lee Brackenridge", "role": "offender", "date_of_birth": "1987-08-02",
+             "phone": "07700 900415", "address": "Flat 4, 9 Lamb Gardens, Lincoln",
+             "postcode": "LN2 2EX", "vulnerabilities": []},
+        ],
+        # Both households are Longwater Homes tenants; the landlord needs to know who they are.
+        "shares": [(HOUSING, "contribute")],
+        "personal_details_shared": True,
     },
 
     # ---- Response ----
@@ -351,6 +408,17 @@ CASES = [
              "Misuse of Drugs Act warrant, then a closure order application if the dealing "
              "continues."),
         ],
+        "people": [
+            {"name": "Ryan Fallowfield", "role": "victim", "date_of_birth": "1991-12-05",
+             "phone": "07700 900502", "address": "Flat 6, 40 Fenside Road, Boston",
+             "postcode": "PE21 8JU", "vulnerabilities": ["disability", "isolation"]},
+            {"name": "Shirley Tumbleton", "role": "reporter", "date_of_birth": "1963-07-22",
+             "phone": "07700 900517", "address": "Flat 2, 40 Fenside Road, Boston",
+             "postcode": "PE21 8JU", "vulnerabilities": []},
+        ],
+        # Safeguarding the tenant is a joint job with the landlord.
+        "shares": [(HOUSING, "contribute")],
+        "personal_details_shared": True,
     },
     {
         "title": "Catalytic converter thefts in the Tentercroft Street car park",
@@ -503,6 +571,13 @@ CASES = [
             {"objective": "Keep ASB calls across the parade, recreation ground and library car "
                           "park below 12 a quarter in total."},
         ],
+        "people": [
+            {"name": "Sunita Marlowgate", "role": "victim", "date_of_birth": "1985-03-11",
+             "phone": "07700 900608", "address": "Flat 1, 88 Laughton Way, Lincoln",
+             "postcode": "LN2 2HB", "vulnerabilities": ["hate_related", "repeat_victimisation"]},
+        ],
+        # Longwater Homes owns the parade and the flats above it.
+        "shares": [(HOUSING, "view")],
     },
 
     # ---- Assessment ----
@@ -556,6 +631,16 @@ CASES = [
             ("support", "victim",
              "Property marking kits handed out at the freshers' fairs."),
         ],
+        "people": [
+            {"name": "Ellie Brambleworth", "role": "victim", "date_of_birth": "2004-10-19",
+             "phone": "07700 900713", "address": "63 West Parade, Lincoln", "postcode": "LN1 1NW",
+             "vulnerabilities": ["repeat_victimisation"]},
+            {"name": "Wayne Gristlethorpe", "role": "offender", "date_of_birth": "1984-05-27",
+             "phone": "07700 900726", "address": "17 Burton Road, Lincoln", "postcode": "LN1 3LB",
+             "vulnerabilities": []},
+        ],
+        # Two prolific burglars on licence: probation reviews their conditions and curfews.
+        "shares": [(PROBATION, "contribute")],
     },
     {
         "title": "Anti-social behaviour around the play area in Central Park",
@@ -641,6 +726,8 @@ CASES = [
              "Leaflets to residents about bulky waste collections and checking a waste carrier's "
              "licence."),
         ],
+        # The council owns the garages and does the waste enforcement.
+        "shares": [(COUNCIL, "contribute")],
     },
     {
         "title": "Aggressive begging at cash machines on the lower High Street",
@@ -686,6 +773,16 @@ CASES = [
              "Alternative giving campaign with traders, pointing donations to local homelessness "
              "charities."),
         ],
+        "people": [
+            {"name": "Iris Pemberwick", "role": "victim", "date_of_birth": "1938-12-01",
+             "phone": "07700 900804", "address": "8 Sincil Bank, Lincoln", "postcode": "LN5 7SF",
+             "vulnerabilities": ["age", "isolation"]},
+            {"name": "Kieran Dustby", "role": "offender", "date_of_birth": "1993-02-14",
+             "phone": None, "address": None, "postcode": None,  # sleeping rough
+             "vulnerabilities": ["mental_health"]},
+        ],
+        # One of the five is supervised by probation.
+        "shares": [(PROBATION, "view")],
     },
 
     # ---- Closed ----
@@ -728,6 +825,7 @@ CASES = [
              "note": "Incidents fell from 37 to 11 in the quarter after the response, and four of "
                      "the group entered treatment. Handed back to routine patrol."},
         ],
+        "shares": [(COUNCIL, "view")],
     },
     {
         "title": "Off-road bikes on West Common",
@@ -766,6 +864,13 @@ CASES = [
              "note": "Two calls in the two months after the barriers went in, none since the bike "
                      "was seized."},
         ],
+        "people": [
+            {"name": "Colin Fernleigh", "role": "reporter", "date_of_birth": "1958-06-09",
+             "phone": "07700 900911", "address": "140 Carholme Road, Lincoln",
+             "postcode": "LN1 1RT", "vulnerabilities": []},
+        ],
+        # The council manages the common and fitted the barriers.
+        "shares": [(COUNCIL, "contribute")],
     },
     {
         "title": "Cuckooing and drug dealing from a flat on Rasen Lane",
@@ -809,6 +914,17 @@ CASES = [
              "note": "Two arrests at the warrant, closure order granted, tenant rehoused with "
                      "support. No reports about the address in the twelve weeks since."},
         ],
+        "people": [
+            {"name": "Gary Millstream", "role": "victim", "date_of_birth": "1982-01-25",
+             "phone": "07700 900953", "address": "Flat 1, 70 Rasen Lane, Lincoln",
+             "postcode": "LN1 3HD", "vulnerabilities": ["mental_health", "repeat_victimisation"]},
+            {"name": "Beryl Cottingwood", "role": "witness", "date_of_birth": "1947-09-03",
+             "phone": "07700 900964", "address": "Flat 3, 70 Rasen Lane, Lincoln",
+             "postcode": "LN1 3HD", "vulnerabilities": ["age", "isolation"]},
+        ],
+        # Sensitive: shared only with the housing officer who arranged the managed move.
+        "shares": [(HOUSING_OFFICER, "view")],
+        "personal_details_shared": True,
     },
     {
         # Closed, then reopened when the problem came back: shows the full history.
@@ -857,6 +973,11 @@ CASES = [
                         "Ask the bus operator and the council for CCTV at the shelters and for "
                         "the shelter lighting to be dimmed after the last bus.")},
         ],
+        "people": [
+            {"name": "Kathleen Greenhallow", "role": "reporter", "date_of_birth": "1951-05-16",
+             "phone": "07700 900987", "address": "19 Wide Bargate, Boston",
+             "postcode": "PE21 6RX", "vulnerabilities": ["age"]},
+        ],
     },
 ]
 
@@ -873,7 +994,7 @@ def seed() -> dict[str, tuple[str, str]]:
     organisations, neighbourhoods = _seed_organisations()
     users, passwords = _seed_users(organisations)
     for spec in CASES:
-        _seed_case(spec, users, neighbourhoods)
+        _seed_case(spec, users, organisations, neighbourhoods)
     db.session.flush()
     return passwords
 
@@ -904,7 +1025,7 @@ _OPENING_FIELDS = ("title", "problem_type", "location_text", "latitude", "longit
                    "description")
 
 
-def _seed_case(spec: dict, users: dict[str, User], neighbourhoods) -> ProblemCase:
+def _seed_case(spec: dict, users: dict[str, User], organisations, neighbourhoods) -> ProblemCase:
     owner = users[spec["owner"]]
     opener = users[spec.get("opened_by", spec["owner"])]
     values = {field: spec[field] for field in _OPENING_FIELDS}
@@ -920,12 +1041,19 @@ def _seed_case(spec: dict, users: dict[str, User], neighbourhoods) -> ProblemCas
             "review_cadence_days": days,
             "next_review_date": today() + timedelta(days=days),
         })
+    for person in spec.get("people", ()):
+        _add_person(case, owner, person)
 
     last = STAGE_ORDER.index(spec["stage"])
     for index, stage in enumerate(STAGE_ORDER[: last + 1]):
         _do_stage_work(case, owner, stage, spec)
         if index < last:
             case_service.move_stage(case, owner, STAGE_ORDER[index + 1], None, case.version)
+
+    for recipient, level in spec.get("shares", ()):
+        _share(case, owner, organisations, recipient, level)
+    if spec.get("personal_details_shared"):
+        _edit(case, owner, {"personal_details_shared": True})
 
     for step in spec.get("then", ()):
         _apply_step(case, users[step.get("by", spec["owner"])], step)
@@ -973,3 +1101,23 @@ def _add_tactic(case: ProblemCase, user: User, tactic: tuple[str, str, str]) -> 
         case, user, category=category, triangle_side=side, description=description,
         expected_version=case.version,
     )
+
+
+_PERSON_FIELDS = ("name", "phone", "address", "postcode")
+
+
+def _add_person(case: ProblemCase, user: User, person: dict) -> None:
+    values = {field: person.get(field) for field in _PERSON_FIELDS}
+    born = person.get("date_of_birth")
+    values["date_of_birth"] = date.fromisoformat(born) if born else None
+    people_service.add_person_to_case(
+        case, user, values, person["role"], list(person.get("vulnerabilities", ())),
+    )
+
+
+def _share(case: ProblemCase, user: User, organisations, recipient: str, level: str) -> None:
+    """Share with a whole organisation, by name, or with one person, by email."""
+    if recipient in organisations:
+        partner_service.share_with_organisation(case, user, organisations[recipient], level)
+    else:
+        partner_service.share_with_user(case, user, recipient, level)

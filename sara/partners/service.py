@@ -138,3 +138,21 @@ def withdraw_share(case: ProblemCase, actor: User, share_id: int) -> CaseShare:
     db.session.flush()
     _disclose(case, actor, share, "unshared", f"Withdrew {share.recipient_name}'s access")
     return share
+
+
+def set_personal_details_shared(case: ProblemCase, actor: User, shared: bool,
+                                expected_version: int) -> bool:
+    """Show or withhold the people on the case from partners. Showing them is a disclosure to
+    everyone the case is shared with, so it is audited with those recipients."""
+    changes = case_service.update_fields(
+        case, actor, {"personal_details_shared": shared}, expected_version
+    )
+    if changes:
+        recipients = [r for share in live_shares(case) for r in _recipients(share)]
+        audit.record(
+            "disclosure", user=actor, case=case,
+            summary=("Shared the personal details on the case with partners" if shared
+                     else "Withheld the personal details on the case from partners"),
+            details={"recipients": recipients if shared else [], "personal_details": shared},
+        )
+    return bool(changes)

@@ -103,11 +103,10 @@ def personal_details(reference: str):
         return _page(case, details_form=form, status=_form_status(form))
     shared = form.personal_details_shared.data == "yes"
     try:
-        case_service.update_fields(
-            case, current_user, {"personal_details_shared": shared},
-            int(form.version.data or 0),
+        service.set_personal_details_shared(
+            case, current_user, shared, int(form.version.data or 0)
         )
-    except case_service.VersionConflict:
+    except (case_service.VersionConflict, ValueError):
         db.session.rollback()
         flash("The case changed while you were deciding: check the setting and save again.",
               "error")

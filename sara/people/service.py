@@ -7,6 +7,7 @@ person's details follow the case's personal-details setting.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -14,6 +15,7 @@ from sara.audit import service as audit
 from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
 from sara.core.references import person_reference
+from sara.core.types import today
 from sara.extensions import db
 from sara.people.models import (
     PERSON_ROLES,
@@ -69,6 +71,11 @@ def add_person_to_case(case: ProblemCase, actor, values: dict, role: str,
     unknown = set(vulnerabilities) - set(VULNERABILITIES)
     if unknown:
         raise PersonError("Choose vulnerabilities from the list", field="vulnerabilities")
+    if not (values.get("name") or "").strip():
+        raise PersonError("Enter the person's name", field="name")
+    born = values.get("date_of_birth")
+    if born is not None and not (date(1900, 1, 1) <= born <= today()):
+        raise PersonError("Enter a date of birth in the past", field="date_of_birth")
     person = Person(
         reference=person_reference(),
         organisation_id=case.organisation_id,

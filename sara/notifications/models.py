@@ -1,0 +1,42 @@
+"""In-app notifications, each also e-mailed once when mail is configured."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sara.auth.models import User
+from sara.core.types import UTCDateTime, one_of, utcnow
+from sara.extensions import db
+
+EMAIL_STATES = ("pending", "sending", "sent", "failed")
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    #: allocated, overdue, note
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    #: What happened, once: the same event never notifies the same person twice
+    event_key: Mapped[str] = mapped_column(sa.String(80))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    #: Path within the app to the thing the notification is about
+    link: Mapped[str | None] = mapped_column(sa.String(300))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: pending -> sending (claimed by one worker) -> sent, or failed after the last retry
+    email_state: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    emailed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "event_key"),
+        sa.CheckConstraint(one_of("email_state", EMAIL_STATES), name="email_state"),
+        sa.Index("ix_notifications_user_id_read_dt", "user_id", "read_dt"),
+    )
