@@ -140,7 +140,11 @@ LISTS = {
 }
 
 
-@bp.route("/actions", defaults={"scope": "mine"})
+@bp.route("/actions")
+def my_actions():
+    return redirect(url_for("actions.action_list", scope="mine"))
+
+
 @bp.route("/actions/<any(mine, organisation, allocated):scope>")
 def action_list(scope: str):
     sort = request.args.get("sort", "due")
