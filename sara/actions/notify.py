@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+
 from sara.actions.models import Action
 from sara.actions.service import _link, _owners
 from sara.extensions import db

@@ -55,7 +55,9 @@ def allocation_targets(case: ProblemCase) -> tuple[list[Organisation], list[User
     """The owning force and every organisation or person the case is shared with, and their
     active users: an action can only go to someone who can see the case."""
     live = sa.and_(CaseShare.case_id == case.id, CaseShare.ended_dt.is_(None))
-    org_ids = sa.select(CaseShare.organisation_id).where(live, CaseShare.organisation_id.is_not(None))
+    org_ids = sa.select(CaseShare.organisation_id).where(
+        live, CaseShare.organisation_id.is_not(None)
+    )
     named_ids = sa.select(CaseShare.user_id).where(live, CaseShare.user_id.is_not(None))
     organisations = db.session.scalars(
         sa.select(Organisation)
