@@ -366,3 +366,17 @@ def test_changing_the_level_updates_the_existing_share(world, browser):
     partner = browser(world.users["partner_view"])
     assert partner.post(f"/cases/{world.case.reference}/notes",
                         data={"text": "Now we can"}).status_code == 302
+
+
+def test_no_page_shows_escaped_markup(app, world, browser):
+    """Text users typed is escaped once, and the page's own markup never shows as text."""
+    case_service.update_fields(world.case, world.users["owner"],
+                               {"description": "Line one\nLine <two> & three"}, world.case.version)
+    db.session.commit()
+    owner = browser(world.users["owner"])
+    for path in _get_routes(app, world):
+        html = owner.get(path, follow_redirects=True).get_data(as_text=True)
+        for tag in ("&lt;span", "&lt;strong", "&lt;a ", "&lt;br"):
+            assert tag not in html, f"{path} shows escaped markup {tag}"
+    page = owner.get(f"/cases/{world.case.reference}").get_data(as_text=True)
+    assert "Line <two>" not in page and "Line &lt;two&gt; &amp; three" in page

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
 from flask_login import current_user
+from markupsafe import Markup
 
 from sara import policy
 
@@ -30,6 +31,22 @@ def format_date(value: date | datetime | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def multiline(value: str | None) -> Markup:
+    """User text shown with its line breaks kept, escaped; 'Not recorded' when empty."""
+    if not value:
+        return Markup('<span class="govuk-hint">Not recorded</span>')
+    return Markup('<span class="app-pre-wrap">{}</span>').format(value)
+
+
+def short_date(value: date | datetime | None) -> str:
+    """'22 Nov 2026', for tables."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return f"{value.day} {value:%b %Y}"
+
+
 def iso_datetime(value: datetime | None) -> str:
     return "" if value is None else value.isoformat(timespec="seconds")
 
@@ -38,6 +55,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(iso_datetime, "isodatetime")
+    app.add_template_filter(multiline, "multiline")
+    app.add_template_filter(short_date, "shortdate")
 
     @app.context_processor
     def globals_for_every_page():
