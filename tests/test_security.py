@@ -131,4 +131,6 @@ def test_inline_script_carries_the_csp_nonce(client):
 def test_no_gov_uk_crown_or_transport_font(client):
     html = client.get("/login").get_data(as_text=True)
     assert "govuk-header__logotype" not in html
+    assert "govuk-footer__crown" not in html and "Crown copyright" not in html
+    assert "govuk-logo" not in html
     assert "GDS Transport" not in html
