@@ -81,19 +81,29 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from sara.actions.views import bp as actions_bp
     from sara.admin.views import bp as admin_bp
+    from sara.api.views import bp as api_bp
     from sara.audit import hooks as audit_hooks
     from sara.audit.views import bp as audit_bp
     from sara.auth.views import bp as auth_bp
     from sara.cases.views import bp as cases_bp
     from sara.core.views import bp as core_bp
+    from sara.evaluation.views import bp as evaluation_bp
+    from sara.library.views import bp as library_bp
     from sara.notifications.views import bp as notifications_bp
     from sara.partners.views import bp as partners_bp
+    from sara.people.lookup_views import bp as lookup_bp
     from sara.people.views import bp as people_bp
+    from sara.supervision.views import bp as supervision_bp
 
     for blueprint in (core_bp, auth_bp, cases_bp, partners_bp, people_bp, actions_bp,
-                      notifications_bp, audit_bp, admin_bp):
+                      notifications_bp, lookup_bp, api_bp, evaluation_bp, library_bp,
+                      supervision_bp, audit_bp, admin_bp):
         app.register_blueprint(blueprint)
     audit_hooks.register(app)
+    import sara.api.models  # noqa: F401
+    import sara.core.settings  # noqa: F401  (its model must be known to the metadata)
+    import sara.evaluation.models  # noqa: F401
+    import sara.incidents.models  # noqa: F401
 
 
 def _register_security_hooks(app: Flask) -> None:
@@ -101,7 +111,8 @@ def _register_security_hooks(app: Flask) -> None:
     def require_sign_in():
         # Deny by default: a new route is private unless it is added to PUBLIC_ENDPOINTS.
         g.csp_nonce = secrets.token_urlsafe(16)
-        if request.endpoint in PUBLIC_ENDPOINTS:
+        if request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith("/api/"):
+            # The API authenticates every request by token itself (sara.api.views).
             return None
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

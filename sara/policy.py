@@ -231,6 +231,79 @@ def can_edit_action(user, action) -> bool:
     return _contributes(user, action.case) and action.case.is_open
 
 
+# --- evaluation, reviews and the good-practice library ------------------------------------------
+
+def _supervises(user, case: ProblemCase) -> bool:
+    return (_is_signed_in(user) and user.role == "supervisor"
+            and user.organisation_id == case.organisation_id)
+
+
+def can_edit_evaluation(user, case: ProblemCase) -> bool:
+    """Write the evaluation: the owning force's officers, once the case is at Assessment."""
+    return _manages(user, case) and case.is_open and case.stage == "assessment"
+
+
+def can_submit_evaluation(user, case: ProblemCase) -> bool:
+    """The case owner submits the evaluation for sign-off."""
+    return can_edit_evaluation(user, case) and user.id == case.owner_id
+
+
+def can_decide_evaluation(user, case: ProblemCase) -> bool:
+    """Approve, or return with comments: supervisors of the owning force only."""
+    return _supervises(user, case)
+
+
+def can_review_case(user, case: ProblemCase) -> bool:
+    return _supervises(user, case) and case.is_open
+
+
+def is_supervisor(user) -> bool:
+    return _is_signed_in(user) and user.role == "supervisor"
+
+
+def can_read_library(user) -> bool:
+    """Police always; partners of every organisation unless an admin has closed it to them
+    (HMIC recommendation 5: share good practice with partners)."""
+    from sara.core.settings import get_setting
+
+    if not _is_signed_in(user):
+        return False
+    return user.organisation.is_police or bool(get_setting("library_open_to_partners"))
+
+
+def library_cases(user) -> sa.Select:
+    """Cases in the good-practice library: approved evaluations marked as good practice. The
+    library is deliberately wider than case_scope: it is published, without personal details."""
+    from sara.evaluation.models import Evaluation
+
+    query = sa.select(ProblemCase).join(Evaluation, Evaluation.case_id == ProblemCase.id).where(
+        Evaluation.status == "approved", Evaluation.is_good_practice.is_(True)
+    )
+    return query if can_read_library(user) else query.where(sa.false())
+
+
+def get_case_study_or_404(user, reference: str) -> ProblemCase:
+    case = db.session.scalar(library_cases(user).where(ProblemCase.reference == reference))
+    if case is None:
+        abort(404)
+    return case
+
+
+# --- people and the call-handler lookup ---------------------------------------------------------
+
+LOOKUP_ROLES = frozenset({"call_handler", "officer", "supervisor"})
+
+
+def can_lookup_people(user) -> bool:
+    """Search the force's people: its call handlers, officers and supervisors. Partners never
+    search personal details; they see people only on cases shared with details."""
+    return _is_signed_in(user) and user.organisation.is_police and user.role in LOOKUP_ROLES
+
+
+def can_view_person(user, person) -> bool:
+    return can_lookup_people(user) and person.organisation_id == user.organisation_id
+
+
 # --- administration and the audit log ----------------------------------------------------------
 
 def can_administer(user) -> bool:

@@ -118,6 +118,14 @@ ALLOWED = {
     "actions.change_status": CONTRIBUTORS,
     "actions.add_note": CONTRIBUTORS,
     "actions.edit": CONTRIBUTORS,
+    "evaluation.show": SEES_CASE,
+    # The world's case is at Scanning with no evaluation: nobody may write or decide one yet.
+    "evaluation.start": set(),
+    "evaluation.save": set(),
+    "evaluation.submit": set(),
+    "evaluation.approve": set(),
+    "evaluation.return_to_draft": set(),
+    "evaluation.review": {"supervisor"},
     "audit.case_audit": {"supervisor"},
     "audit.case_audit_csv": {"supervisor"},
 }

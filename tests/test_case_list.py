@@ -107,7 +107,7 @@ def mixed(officer, make_user, make_case, police):
     advance(cases["response_colin"], colleague, "response")
     advance(cases["assessment_colin"], colleague, "assessment")
     closing = cases["closed_burglary"]
-    service.close_case(closing, officer, "resolved", None, closing.version)
+    service.close_case(closing, officer, "not_evaluated", None, closing.version)
     db.session.flush()
     return {"cases": cases, "colleague": colleague, "neighbourhoods": police.neighbourhoods}
 
@@ -333,7 +333,7 @@ def _case_routes(case):
         f"/objectives/{objective}/remove": {"version": case.version},
         f"/tactics/{tactic}/remove": {"version": case.version},
         "/stage": {"to_stage": "assessment", "reason": "", "version": case.version},
-        "/close": {"closure_reason": "resolved", "version": case.version},
+        "/close": {"closure_reason": "not_evaluated", "version": case.version},
         "/reopen": {"reason": "Hijacked", "version": case.version},
     }
     return [f"/cases/{ref}{p}" for p in gets], {f"/cases/{ref}{p}": d for p, d in posts.items()}
@@ -377,7 +377,7 @@ def test_another_force_never_sees_the_case(browser, make_user, other_force, guar
 def test_a_closed_case_of_another_force_is_404_on_reopen(browser, make_user, other_force,
                                                          officer, make_case):
     case = make_case()
-    service.close_case(case, officer, "resolved", None, case.version)
+    service.close_case(case, officer, "not_evaluated", None, case.version)
     db.session.flush()
     outsider = browser(make_user("officer", org=other_force))
 

@@ -449,7 +449,7 @@ def test_analysis_form_refuses_nul_and_huge_text(b, officer, make_case, name, va
         ("/objectives", {"text": None}),
         ("/tactics", {"category": "enforcement", "triangle_side": "offender", "description": None}),
         ("/stage", {"to_stage": "analysis", "reason": None}),
-        ("/close", {"closure_reason": "resolved", "closure_note": None}),
+        ("/close", {"closure_reason": "not_evaluated", "closure_note": None}),
     ],
     ids=["edit-title", "edit-description", "objective", "tactic", "stage-reason", "closure-note"],
 )
@@ -676,7 +676,7 @@ def test_a_stage_move_from_an_old_version_is_refused(b, make_case, officer):
 
 # --- closing and reopening ---------------------------------------------------------------------
 
-def close(browser, case, reason="resolved", note="", version=None) -> Page:
+def close(browser, case, reason="not_evaluated", note="", version=None) -> Page:
     version = case.version if version is None else version
     return Page(browser.post(f"/cases/{case.reference}/close",
                              data={"closure_reason": reason, "closure_note": note, "version": version}))
@@ -704,19 +704,20 @@ def test_closing_needs_a_closure_reason(b, make_case, reason):
 def test_closing_a_case(b, officer, make_case):
     case = advance(make_case(), officer, "response")
 
-    page = close(b, case, reason="reduced", note="Calls down from 23 to 4")
+    # Resolved and reduced need an approved evaluation (tests/test_evaluation.py); a transfer does not.
+    page = close(b, case, reason="transferred", note="Calls down from 23 to 4")
 
     assert page.status == 302
     case = reload(case)
     assert (case.status, case.closure_reason, case.closure_note) == (
-        "closed", "reduced", "Calls down from 23 to 4")
+        "closed", "transferred", "Calls down from 23 to 4")
     assert case.closed_dt is not None
     text = Page(b.get(f"/cases/{case.reference}")).text
     assert "Closed" in text
-    assert "Problem reduced to an acceptable level" in text
+    assert "Transferred to another team or agency" in text
     assert "Calls down from 23 to 4" in text
     newest = Page(b.get(f"/cases/{case.reference}/timeline")).timeline[0]
-    assert "closed the case: Problem reduced to an acceptable level" in newest
+    assert "closed the case: Transferred to another team or agency" in newest
 
 
 def test_a_closed_case_cannot_change_stage(b, officer, make_case):
@@ -772,7 +773,7 @@ def test_an_open_case_cannot_be_reopened_nor_closed_twice(b, make_case):
     assert close(b, case).status == 302
     case = reload(case)
     assert close(b, case).status == 403
-    assert reload(case).closure_reason == "resolved"
+    assert reload(case).closure_reason == "not_evaluated"
 
 
 # === 5. objectives and tactics =================================================================
@@ -1146,7 +1147,7 @@ def test_a_call_handler_cannot_change_anything(browser, call_handler, full_case)
         f"/objectives/{case.objectives[0].id}/remove": {"version": version},
         f"/tactics/{case.tactics[0].id}/remove": {"version": version},
         "/stage": {"to_stage": "assessment", "reason": "", "version": version},
-        "/close": {"closure_reason": "resolved", "version": version},
+        "/close": {"closure_reason": "not_evaluated", "version": version},
     }
     for path, data in posts.items():
         assert ch.post(f"/cases/{ref}{path}", data=data).status_code == 403, path

@@ -1,20 +1,29 @@
 """The demo seed: `flask --app wsgi sara seed-demo` and sara.demo.seed."""
 
 from collections import Counter
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from sara import policy
+from sara.actions.models import ACTION_STATUSES, Action
 from sara.audit.models import AuditEvent
 from sara.auth.models import ROLES, User
 from sara.cases import service as case_service
 from sara.cases.models import CaseEvent, ProblemCase
 from sara.cases.taxonomy import STAGE_ORDER
-from sara.demo.seed import DEMO_USERS, already_seeded, seed
+from sara.core.types import today, utcnow
+from sara.demo.seed import DEMO_USERS, SUPERVISOR, already_seeded, seed
+from sara.evaluation.models import REVIEW_OUTCOMES, CaseReview, Evaluation
 from sara.extensions import db
+from sara.flags.models import Flag
+from sara.flags.rules import CLOSED_WITHOUT_EVALUATION_EXEMPT, RULE_DEFAULTS
+from sara.flags.scan import scan_case_flags
+from sara.notifications.models import Notification
 from sara.orgs.models import Neighbourhood, Organisation
 from sara.partners.models import SHARE_LEVELS, CaseShare
 from sara.people.models import PERSON_ROLES, VULNERABILITIES, CasePerson, Person
+from sara.supervision.queries import supervisor_queue
 
 
 def _all(model):
@@ -62,7 +71,7 @@ def test_seed_loads_organisations_users_and_cases():
             assert case.scan_summary and case.scan_baseline, case.reference
         if case.stage_index >= STAGE_ORDER.index("response"):
             assert case_service.has_analysis(case), case.reference
-        if case.stage == "assessment" or not case.is_open:
+        if case.stage == "assessment" or case.closure_reason in ("resolved", "reduced"):
             assert 1 <= len(case.objectives) <= 3 and 2 <= len(case.tactics) <= 4, case.reference
 
     kinds = Counter(e.kind for e in _all(CaseEvent))
@@ -152,6 +161,204 @@ def test_seed_adds_people_to_cases():
     for case_id, count in with_people.items():
         events = case_service.timeline(by_id[case_id])
         assert sum(e.kind == "person_linked" for e in events) == count
+
+
+def test_seed_allocates_actions_in_every_state():
+    seed()
+    actions = _all(Action)
+    assert 25 <= len(actions) <= 40
+    statuses = Counter(a.status for a in actions)
+    assert set(statuses) == set(ACTION_STATUSES)
+    assert all(a.result for a in actions if a.status == "done")
+    assert all(a.cancel_reason for a in actions if a.status == "cancelled")
+    # Actions were allocated while the cases were open, and closed cases have nothing left to do.
+    assert not any(a.is_live for a in actions if not a.case.is_open)
+    assert any(not a.case.is_open for a in actions)
+
+    shares = _all(CaseShare)
+    for organisation in (o for o in _all(Organisation) if not o.is_police):
+        theirs = [
+            a for a in actions
+            if a.allocated_organisation_id == organisation.id
+            or (a.allocated_user is not None and a.allocated_user.organisation_id == organisation.id)
+        ]
+        assert len(theirs) >= 2, organisation.name
+        for action in theirs:
+            # Only to partners the case is shared with: the organisation, or the named person.
+            assert any(
+                s.case_id == action.case_id and s.ended_dt is None
+                and (s.organisation_id == organisation.id or s.user_id == action.allocated_user_id)
+                for s in shares
+            ), action.reference
+    assert any(a.allocated_user is not None and a.allocated_user.role == "partner"
+               for a in actions)
+
+    # Every step was taken by someone allowed to work the action, and partners left notes.
+    entries = [e for a in actions for e in a.history]
+    for entry in entries:
+        if entry.kind in ("status", "note"):
+            assert policy.can_work_action(entry.user, entry.action), entry.action.reference
+    assert any(e.kind == "note" and e.user.role == "partner" for e in entries)
+    assert any(e.kind == "status" and e.from_status == "done" and e.to_status == "open"
+               for e in entries)
+
+
+def test_seed_flags_overdue_actions_and_notifies_partners():
+    seed()
+    actions = _all(Action)
+    overdue = [a for a in actions if a.is_overdue]
+    assert len(overdue) >= 4
+    assert any(a.allocated_organisation is not None and not a.allocated_organisation.is_police
+               for a in overdue)
+    flags = db.session.scalars(
+        sa.select(Flag).where(Flag.kind == "action_overdue", Flag.resolved_dt.is_(None))
+    ).all()
+    assert len(flags) == len(overdue)
+    assert {f.action_id for f in flags} == {a.id for a in overdue}
+    # Finished actions are not flagged, however long ago they were due.
+    assert not db.session.scalars(sa.select(Flag).where(Flag.kind == "action_overdue",
+                                                         Flag.resolved_dt.is_not(None))).all()
+
+    notifications = _all(Notification)
+    for user in _all(User):
+        if user.role == "partner":
+            kinds = {n.kind for n in notifications if n.user_id == user.id}
+            assert "allocated" in kinds, user.email
+    # Told: the allocator, and the allocated person or everyone in the allocated organisation.
+    users = _all(User)
+    expected = set()
+    for action in overdue:
+        expected.add(action.created_by_id)
+        if action.allocated_user_id:
+            expected.add(action.allocated_user_id)
+        else:
+            expected |= {u.id for u in users if u.role != "admin"
+                         and u.organisation_id == action.allocated_organisation_id}
+    told = {n.user_id for n in notifications if n.kind == "overdue"}
+    assert told == expected
+    assert any(u.role == "partner" for u in users if u.id in told)
+
+
+def _live_flags(kind: str) -> list[Flag]:
+    return db.session.scalars(
+        sa.select(Flag).where(Flag.kind == kind, Flag.resolved_dt.is_(None))
+    ).all()
+
+
+def _state(evaluation: Evaluation) -> str:
+    if evaluation.status == "draft" and evaluation.return_comments:
+        return "returned"
+    return evaluation.status
+
+
+def test_seed_evaluates_cases_in_every_state():
+    seed()
+    cases = _all(ProblemCase)
+    evaluations = _all(Evaluation)
+    evaluated = {e.case_id for e in evaluations}
+    supervisor = db.session.scalar(sa.select(User).where(User.email == SUPERVISOR))
+
+    states = Counter(_state(e) for e in evaluations)
+    assert set(states) == {"draft", "submitted", "returned", "approved"}
+    # Not started: a case at Assessment with no evaluation yet.
+    assert any(c.is_open and c.stage == "assessment" and c.id not in evaluated for c in cases)
+
+    for evaluation in evaluations:
+        case = evaluation.case
+        assert evaluation.measure, case.reference
+        # Written at Assessment (a case sent back since keeps its evaluation).
+        assert any(e.kind == "stage_moved" and e.to_stage == "assessment"
+                   for e in case_service.timeline(case)), case.reference
+        if evaluation.status != "draft" or evaluation.return_comments:
+            assert evaluation.submitted_by_id == case.owner_id, case.reference
+            assert evaluation.outcome, case.reference
+        if evaluation.status == "approved" or evaluation.return_comments:
+            assert evaluation.decided_by_id == supervisor.id, case.reference
+        if evaluation.status == "approved":
+            assert evaluation.before_count is not None and evaluation.after_count is not None
+            assert evaluation.lessons, case.reference
+            assert all(r.delivery and r.effectiveness != "unknown"
+                       for r in evaluation.tactic_results), case.reference
+            assert all(r.result for r in evaluation.objective_results), case.reference
+            if not case.is_open:
+                assert len(evaluation.tactic_results) == len(case.tactics), case.reference
+
+    approved = [e for e in evaluations if e.status == "approved"]
+    good_practice = [e for e in approved if e.is_good_practice]
+    assert len(good_practice) >= 5
+    assert all(len(e.good_practice_summary) > 200 and len(e.lessons) > 100
+               for e in good_practice)
+    assert any(not e.is_good_practice for e in approved)
+    assert len({e.outcome for e in approved}) >= 2
+    assert len({e.outcome for e in evaluations if e.outcome}) >= 3
+    assert any(e.comparison_area and e.comparison_before_count for e in good_practice)
+    assert any(e.is_displacement_checked and e.displacement_types for e in good_practice)
+
+
+def test_seed_closes_cases_only_as_the_rules_allow():
+    seed()
+    closed = [c for c in _all(ProblemCase) if not c.is_open]
+    reasons = Counter(c.closure_reason for c in closed)
+    assert reasons["resolved"] >= 2 and reasons["reduced"] >= 2
+    assert reasons["not_evaluated"] >= 1
+    assert reasons["duplicate"] + reasons["transferred"] >= 1
+    for case in closed:
+        if case.closure_reason in ("resolved", "reduced"):
+            assert case.evaluation is not None and case.evaluation.status == "approved"
+            events = case_service.timeline(case)
+            approved = next(e for e in events if e.kind == "evaluation"
+                            and e.summary.startswith("Approved"))
+            closing = next(e for e in events if e.kind == "closed")
+            assert approved.id < closing.id, case.reference
+    # Closed and later reopened: the approved evaluation stays with the case.
+    assert any(c.is_open and c.evaluation is not None and c.evaluation.status == "approved"
+               for c in _all(ProblemCase))
+
+
+def test_seed_fills_the_review_queue_and_flags_it():
+    seed()
+    supervisor = db.session.scalar(sa.select(User).where(User.email == SUPERVISOR))
+    cases = _all(ProblemCase)
+    now, today_ = utcnow(), today()
+
+    reviews = _all(CaseReview)
+    assert len(reviews) >= 3
+    assert {r.outcome for r in reviews} == set(REVIEW_OUTCOMES)
+    for review in reviews:
+        case = next(c for c in cases if c.id == review.case_id)
+        assert review.reviewer_id == supervisor.id and review.comments
+        assert case.is_open and case.next_review_date == review.next_review_date
+        assert case.last_reviewed_dt is not None
+        assert any(e.kind == "review" for e in case_service.timeline(case))
+
+    days = RULE_DEFAULTS["review_overdue"]["days"]
+    overdue = {c.id for c in cases if c.is_open and (
+        c.next_review_date < today_
+        or (c.last_reviewed_dt or c.created_dt) < now - timedelta(days=days))}
+    assert {f.case_id for f in _live_flags("review_overdue")} == overdue
+    assert len(overdue) >= 2
+    assert not overdue & {r.case_id for r in reviews}
+
+    unsigned = _live_flags("evaluation_unsigned")
+    assert len(unsigned) >= 1
+    assert {f.case_id for f in unsigned} == {
+        e.case_id for e in _all(Evaluation) if e.status == "submitted"
+        and e.submitted_dt < now - timedelta(days=RULE_DEFAULTS["evaluation_unsigned"]["days"])}
+
+    unevaluated = _live_flags("closed_unevaluated")
+    assert len(unevaluated) >= 1
+    assert {f.case_id for f in unevaluated} == {
+        c.id for c in cases if not c.is_open
+        and c.closure_reason not in CLOSED_WITHOUT_EVALUATION_EXEMPT
+        and (c.evaluation is None or c.evaluation.status != "approved")}
+
+    # The flags are those the scheduled scan would raise: running it again changes nothing.
+    assert all(not r.raised and not r.resolved for r in scan_case_flags())
+
+    queue = supervisor_queue(supervisor)
+    assert queue.reviews_due.total.count == len(overdue)
+    assert any(row.is_late for row in queue.awaiting_sign_off.rows)
+    assert queue.closed_unevaluated.total.count == len(unevaluated)
 
 
 def test_seed_demo_command_runs_only_once(app):

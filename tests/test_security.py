@@ -30,7 +30,7 @@ def _example_url(app, rule) -> str:
 
 def _private_rules(app):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC_ENDPOINTS:
+        if rule.endpoint in PUBLIC_ENDPOINTS or rule.rule.startswith("/api/"):
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method
@@ -47,6 +47,20 @@ def test_every_private_route_sends_anonymous_users_to_sign_in(app):
         assert response.headers["Location"].startswith("/login"), f"{method} {rule.rule}"
         checked += 1
     assert checked >= 15
+
+
+def test_every_api_route_refuses_anonymous_callers_with_problem_json(app):
+    client = app.test_client()
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(_example_url(app, rule), method=method)
+            assert response.status_code == 401, f"{method} {rule.rule}"
+            assert response.mimetype == "application/problem+json"
+            checked += 1
+    assert checked >= 1
 
 
 def test_unknown_urls_also_send_anonymous_users_to_sign_in(client):

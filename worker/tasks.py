@@ -29,6 +29,14 @@ def run_scan(name: str) -> list[str]:
     return [str(r) for r in results]
 
 
+@shared_task(name="worker.tasks.check_people")
+def check_people(person_ids: list[int]) -> list[str]:
+    """Re-check the repeat-victim and case-review flags of people whose incidents just changed."""
+    results = jobs.check_people(person_ids)
+    db.session.commit()
+    return [str(r) for r in results]
+
+
 @shared_task(
     name="worker.tasks.send_notification_emails",
     bind=True, max_retries=5, default_retry_delay=30,

@@ -17,7 +17,9 @@ from sara.admin.forms import (
 from sara.audit import service as audit
 from sara.auth import service as auth_service
 from sara.auth.models import ROLES, User
+from sara.core.settings import get_setting, set_setting
 from sara.extensions import db
+from sara.library.forms import LibraryAccessForm
 from sara.orgs import service as org_service
 from sara.orgs.models import Organisation
 
@@ -229,3 +231,29 @@ def deactivate_user(user_id: int):
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
 def reactivate_user(user_id: int):
     return _set_enabled(user_id, True)
+
+
+# --- deployment settings -----------------------------------------------------------------------
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    key = "library_open_to_partners"
+    current = bool(get_setting(key))
+    form = LibraryAccessForm(data={key: "yes" if current else "no"} if request.method == "GET"
+                             else None)
+    if form.validate_on_submit():
+        wanted = form.library_open_to_partners.data == "yes"
+        if wanted != current:
+            set_setting(key, wanted, current_user)
+            audit.record(
+                "alteration", user=current_user, record_type="setting", record_ref=key,
+                summary=("Opened the good-practice library to partners" if wanted
+                         else "Closed the good-practice library to partners"),
+                details={"changes": [{"field": key, "before": current, "after": wanted}]},
+            )
+            db.session.commit()
+            flash("Settings saved.", "success")
+        else:
+            flash("No changes to save.", "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form), _status(form)

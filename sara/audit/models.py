@@ -35,6 +35,8 @@ RECORD_TYPES = {
     "audit_log": "Audit log",
     "action": "Action",
     "flag": "Flag",
+    "incident": "Incident",
+    "setting": "Setting",
 }
 
 

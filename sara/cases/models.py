@@ -48,6 +48,8 @@ class ProblemCase(db.Model):
     #: Whether partners with access may see the people on the case; withheld by default
     personal_details_shared: Mapped[bool] = mapped_column(default=False)
     review_cadence_days: Mapped[int] = mapped_column(default=28)
+    #: When a supervisor last reviewed the case (kept with the review, for lists and the queue)
+    last_reviewed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_review_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
 
     # Scanning

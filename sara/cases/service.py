@@ -341,6 +341,12 @@ def close_case(
         raise CaseRuleError("The case is already closed")
     if closure_reason not in CLOSURE_REASONS:
         raise CaseRuleError("Choose a closure reason", field="closure_reason")
+    if closure_reason not in CLOSABLE_WITHOUT_EVALUATION and not _evaluation_approved(case):
+        raise CaseRuleError(
+            "A case can only be closed as resolved or reduced once a supervisor has approved its "
+            "evaluation. Otherwise choose duplicate, transferred, or no longer a problem: not "
+            "evaluated (which is flagged for supervisors).", field="closure_reason",
+        )
     case.status = "closed"
     case.closure_reason = closure_reason
     case.closure_note = (note or "").strip() or None
@@ -348,6 +354,26 @@ def close_case(
     _touch(case, user)
     _flush(expected_version)
     _record(case, user, "closed", reason=CLOSURE_REASONS[closure_reason], summary=case.closure_note)
+    _rescan_flags(case)
+
+
+#: Closure reasons that need no approved evaluation (DESIGN: evaluation before closing).
+CLOSABLE_WITHOUT_EVALUATION = frozenset({"duplicate", "transferred", "not_evaluated"})
+
+
+def _evaluation_approved(case: ProblemCase) -> bool:
+    from sara.evaluation.models import Evaluation
+
+    return db.session.scalar(
+        sa.select(Evaluation.status).where(Evaluation.case_id == case.id)
+    ) == "approved"
+
+
+def _rescan_flags(case: ProblemCase) -> None:
+    """Closing or reopening changes which case flags hold: check this case at once."""
+    from sara.flags.scan import scan_case_flags
+
+    scan_case_flags([case.id])
 
 
 def reopen_case(case: ProblemCase, user: User, reason: str, expected_version: int) -> None:
@@ -363,6 +389,7 @@ def reopen_case(case: ProblemCase, user: User, reason: str, expected_version: in
     _touch(case, user)
     _flush(expected_version)
     _record(case, user, "reopened", reason=reason.strip())
+    _rescan_flags(case)
 
 
 # --- notes -------------------------------------------------------------------------------------

@@ -58,6 +58,18 @@ class CaseFilterForm(BaseForm):
         default="",
     )
     owner = SelectField("Owner", widget=GovSelect(), default="")
+    review = SelectField(
+        "Review", widget=GovSelect(),
+        choices=[("", "Any review date"), *queries.REVIEW_FILTERS.items()], default="",
+    )
+    evaluation = SelectField(
+        "Evaluation", widget=GovSelect(),
+        choices=[("", "Any evaluation"), *queries.EVALUATION_FILTERS.items()], default="",
+    )
+    unevaluated = SelectField(
+        "Closure", widget=GovSelect(),
+        choices=[("", "Any case"), ("1", "Closed without an approved evaluation")], default="",
+    )
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -80,6 +92,9 @@ def _filters_from_request(form: CaseFilterForm, owner_id: int | None = None) -> 
         neighbourhood_id=_int_or_none(data["neighbourhood"]),
         problem_type=data["problem_type"] or None,
         owner_id=owner_id or _int_or_none(data["owner"]),
+        review=data["review"] or None,
+        evaluation=data["evaluation"] or None,
+        is_unevaluated=data["unevaluated"] == "1",
         sort=sort if sort in queries.SORTS else queries.DEFAULT_SORT[0],
         direction=direction if direction in ("asc", "desc") else queries.DEFAULT_SORT[1],
         page=max(1, _int_or_none(request.args.get("page")) or 1),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 from flask.cli import AppGroup
@@ -91,3 +92,64 @@ def scan(name: str) -> None:
         db.session.commit()
         for result in results:
             click.echo(str(result))
+
+
+@sara_cli.command("import-incidents")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", required=True, type=click.Choice(["cad", "police-uk"]))
+@click.option("--org", "org_name", help="The police organisation the incidents belong to "
+              "(needed when there is more than one).")
+@click.option("--skip-invalid", is_flag=True, help="Import the good rows and report the bad ones.")
+def import_incidents(paths: tuple[str, ...], fmt: str, org_name: str | None,
+                     skip_invalid: bool) -> None:
+    """Import incidents from CSV files, each file in one transaction (or not at all)."""
+    from sara.incidents import service as incident_service
+    from sara.incidents.importer import ImportRefused, count_rows
+
+    organisation = incident_service.importing_organisation(org_name)
+    failed = False
+    for path in paths:
+        total = count_rows(path)
+        with click.progressbar(length=total, label=path, show_pos=True, file=sys.stderr) as bar:
+            seen = [0]
+
+            def advance(done: int, bar=bar, seen=seen) -> None:
+                bar.update(done - seen[0])
+                seen[0] = done
+
+            try:
+                result = incident_service.import_incidents(
+                    path, fmt, organisation, skip_invalid=skip_invalid, progress=advance)
+            except ImportRefused as refused:
+                db.session.rollback()
+                failed = True
+                result = refused.result
+                click.echo(f"{path}: not imported: {result.invalid} invalid rows "
+                           "(use --skip-invalid to import the others)", err=True)
+            else:
+                db.session.commit()
+                click.echo(f"{path}: {result.imported} imported, {result.duplicates} already "
+                           f"there, {result.invalid} invalid")
+        for error in result.errors:
+            click.echo(f"  {path}: {error}", err=True)
+    if failed:
+        raise SystemExit(1)
+
+
+@sara_cli.command("create-token")
+@click.argument("email")
+@click.option("--name", default="API token", help="What the token is for.")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 366),
+              help="How long it lasts.")
+def create_token(email: str, name: str, days: int) -> None:
+    """Create a personal API token for a user and print it, once."""
+    from sara.api.tokens import create_token as make
+
+    user = auth_service.find_user_by_email(email)
+    if user is None or not user.is_enabled:
+        raise click.ClickException(f"No active user with the email {email}")
+    row, token = make(user, name, days)
+    db.session.commit()
+    click.echo(token)
+    click.echo(f"Token {row.prefix}… for {user.email}, valid until "
+               f"{row.expires_dt:%d %B %Y}. It is shown only this once.", err=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +37,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if request.path.startswith("/api/"):
+            from sara.api.views import problem
+
+            return problem(error.code or 500, error.name, error.description)
         if error.code not in ERROR_PAGES:
             return error
         return render_error(error.code)
@@ -45,4 +49,8 @@ def register(app: Flask) -> None:
     def unexpected_error(error: Exception):
         db.session.rollback()
         app.logger.exception("Unhandled error")
+        if request.path.startswith("/api/"):
+            from sara.api.views import problem
+
+            return problem(500, "Internal Server Error", "Something went wrong on our side.")
         return render_error(500)

@@ -23,3 +23,17 @@ def json_object(**pairs) -> sa.ColumnElement:
     if dialect_name() == "postgresql":
         return sa.func.json_build_object(*args, type_=sa.JSON)
     return sa.func.json_object(*args, type_=sa.JSON)
+
+
+def json_array_agg(expr) -> sa.ColumnElement:
+    """Aggregate values into a JSON array."""
+    if dialect_name() == "postgresql":
+        return sa.func.json_agg(expr, type_=sa.JSON)
+    return sa.func.json_group_array(expr, type_=sa.JSON)
+
+
+def day_of(expr) -> sa.ColumnElement:
+    """The calendar day (UTC) of a stored datetime."""
+    if dialect_name() == "postgresql":
+        return sa.cast(expr, sa.Date)
+    return sa.func.date(expr)

@@ -14,6 +14,8 @@ bp = Blueprint("core", __name__)
 def home():
     if policy.can_administer(current_user):
         return redirect(url_for("admin.users"))
+    if policy.is_supervisor(current_user):
+        return redirect(url_for("supervision.queue"))
     if current_user.role == "officer":
         return redirect(url_for("cases.my_cases"))
     if policy.can_list_cases(current_user):

@@ -23,10 +23,48 @@ To add a case, append a dict to CASES. Its keys:
   before the stage work;
 - optionally shares: (recipient, level) pairs, where the recipient is an organisation name from
   ORGANISATIONS or, to share with one person only, an email from DEMO_USERS, and the level is "view"
-  or "contribute". The owner shares the case once it has reached its stage, before the `then`
-  steps;
+  or "contribute". The owner shares the case once it has reached its stage (a case with actions
+  that goes beyond Response: on reaching Response, where the actions are allocated), before the
+  `then` steps;
 - optionally personal_details_shared: True when the owner has decided partners may see the
   people's details; applied just after the shares. Without it they are withheld from partners.
+- optionally actions: work allocated straight after the shares, so in Response (or at the case's
+  own stage if that is earlier: a quick win during Analysis) and before the case moves on or the
+  `then` steps close it. Each is a dict of title, optional description, tactic (a
+  TACTIC_CATEGORIES key and a TRIANGLE_SIDES key), to (an organisation name from ORGANISATIONS,
+  which the case must be shared with unless it is the owning force, or an email from DEMO_USERS),
+  due (days from today; negative for a date in the past), priority (low, normal, high or urgent;
+  default normal), by (the allocator's email; default the owner) and optionally steps, applied in
+  order: (status, text) with status "in_progress", "done" (text: the result), "cancelled" (text:
+  the reason) or "open" (text optional), and ("note", text). Each step is done by the allocated
+  person, or for an organisation by its first user in DEMO_USERS, unless a third element gives an
+  email. A live action with a past due date is overdue; seed() runs the overdue scan at the end,
+  so it carries its flag and its notifications.
+- optionally evaluation, for a case whose stage is "assessment": written by the owner once the case
+  reaches Assessment, after the shares and actions and before the `then` steps (so before any
+  close step: a case is closed as resolved or reduced only once its evaluation is approved). A dict
+  of measure; before and after, each (first day, last day, count) with the days counted from today
+  (negative: in the past); optionally comparison: (area, count before, count after); optionally
+  displacement: (the kinds looked for, sara.evaluation.models.DISPLACEMENT_TYPES keys, and what
+  was found), which also marks displacement as checked, and diffusion: True; outcome (an OUTCOMES
+  key), lessons, and good_practice: the summary for the good-practice library, which marks the
+  case as good practice; tactics: one (delivery, note, effectiveness) per planned tactic, by
+  position, or None for one not yet assessed; objectives: one OBJECTIVE_RESULTS key (or None) per
+  objective, by position; and status: "draft" (the default), "submitted" (by the owner),
+  "returned" (submitted, then returned to draft by SUPERVISOR, Helen Marsh, with
+  return_comments) or "approved" (submitted, then approved by SUPERVISOR, with optional
+  approval_comments). Every key but measure is optional, so a draft can be half written.
+  submitted_days_ago (demo data) moves the submission into the past, so that an evaluation left
+  awaiting sign-off for more than 14 days carries its flag;
+- optionally reviews: supervisors' reviews, each (outcome, comments, days until the next review),
+  recorded by SUPERVISOR after the `then` steps; the case must still be open;
+- optionally opened_days_ago (demo data, not with reviews): the case is made to have been opened
+  that many days ago and never reviewed, its next review date being its opening date plus its
+  review cadence, so one open for longer than its cadence is overdue for review.
+
+seed() runs the case flag scan at the end, as the scheduled job would, so the supervisors' queue
+starts with cases overdue for review, an evaluation awaiting sign-off and a case closed without an
+approved evaluation (closed as "not_evaluated").
 
 All the people, organisations and addresses below are fictional; the streets and places are real so
 the map views look right. Phone numbers are in Ofcom's 07700 900xxx range for drama, which is
@@ -41,13 +79,19 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from sara.actions import service as action_service
+from sara.actions.models import Action
 from sara.auth import service as auth_service
 from sara.auth.models import User
 from sara.cases import service as case_service
-from sara.cases.models import ProblemCase
+from sara.cases.models import CaseEvent, ProblemCase
 from sara.cases.taxonomy import STAGE_ORDER
-from sara.core.types import today
+from sara.core.types import today, utcnow
+from sara.evaluation import service as evaluation_service
+from sara.evaluation.models import Evaluation
 from sara.extensions import db
+from sara.flags import jobs as flag_jobs
+from sara.flags import scan as flag_scan
 from sara.orgs import service as org_service
 from sara.orgs.models import Organisation
 from sara.partners import service as partner_service
@@ -161,6 +205,8 @@ CASES = [
                        "strimmers and fuel being taken.",
         "owner": OFFICER_B,
         "stage": "scanning",
+        # Logged six weeks ago and not moved on or reviewed since: due for review.
+        "opened_days_ago": 41,
     },
 
     # ---- Analysis ----
@@ -194,6 +240,22 @@ CASES = [
         },
         # The council cleans the underpass and repairs the lights; it follows the case.
         "shares": [(COUNCIL, "view")],
+        "actions": [
+            {"title": "Remove the offensive tags, apply anti-graffiti coating, repair the lights",
+             "description": "A quick win while the analysis goes on: offensive tags off within 24 "
+                            "hours, anti-graffiti coating on the lower walls, and the two damaged "
+                            "light fittings repaired.",
+             "tactic": ("environmental", "location"), "to": COUNCIL, "due": 10,
+             "steps": [
+                 ("in_progress", "Offensive tags removed the day after the referral."),
+                 ("note", "Coating booked for the week after next, once the walls are dry. The "
+                          "lighting repair is waiting for a part."),
+             ]},
+        ],
+        "reviews": [
+            ("on_track", "A good quick win with the council. Finish the analysis with British "
+                         "Transport Police before planning the response.", 28),
+        ],
     },
     {
         "title": "Street drinking in St Botolph's churchyard",
@@ -270,6 +332,7 @@ CASES = [
         ],
         # A privately let HMO: the council's noise team and HMO licensing hold the levers.
         "shares": [(COUNCIL, "contribute")],
+        "opened_days_ago": 34,
     },
     {
         "title": "Neighbour nuisance in a Longwater Homes block on Lamb Gardens",
@@ -308,6 +371,7 @@ CASES = [
         # Both households are Longwater Homes tenants; the landlord needs to know who they are.
         "shares": [(HOUSING, "contribute")],
         "personal_details_shared": True,
+        "opened_days_ago": 47,
     },
 
     # ---- Response ----
@@ -355,6 +419,36 @@ CASES = [
             ("situational", "location",
              "Council parks team to fit A-frame barriers at the river path and close the gap in "
              "the fence by the car park."),
+        ],
+        "actions": [
+            {"title": "Targeted patrol plan for the park and the river path",
+             "description": "Patrols on weekday evenings, 17:00 to 21:00, and on Sunday "
+                            "afternoons, with the drone team booked for two Sundays a month so "
+                            "that riders can be followed without a pursuit.",
+             "tactic": ("enforcement", "offender"), "to": POLICE_FORCE, "due": -4,
+             "priority": "high",
+             "steps": [
+                 ("in_progress", "Plan on the Boston Town tasking sheet; waiting for the drone "
+                                 "team to confirm Sunday cover.", OFFICER_B),
+                 ("note", "The drone team can do only one Sunday this month. Two evening patrols "
+                          "done so far: one rider seen, who left along the river path.",
+                  OFFICER_B),
+             ]},
+            {"title": "Section 59 warnings for the riders of the two identified bikes",
+             "description": "Two bikes identified from residents' doorbell footage. Warn the "
+                            "riders, or the registered keepers, and record the warnings.",
+             "tactic": ("enforcement", "offender"), "to": OFFICER_B, "due": 10,
+             "steps": [
+                 ("done", "Warning given in person to one rider, and by letter to the registered "
+                          "keeper of the other bike."),
+                 ("open", "The letter came back marked 'not known at this address'. Find the "
+                          "keeper and give the warning in person."),
+             ]},
+        ],
+        "reviews": [
+            ("needs_attention", "The patrol plan is overdue and only one drone Sunday is booked. "
+                                "Agree cover with the drone team lead, and find the second "
+                                "keeper, before the next review.", 14),
         ],
     },
     {
@@ -408,6 +502,51 @@ CASES = [
              "Misuse of Drugs Act warrant, then a closure order application if the dealing "
              "continues."),
         ],
+        "actions": [
+            {"title": "Repair the door entry system and fit a fob-controlled communal door",
+             "description": "The communal door has not locked for months, so anyone can get into "
+                            "the stairwell. Repair the entry system now and replace the door with "
+                            "a fob-controlled one.",
+             "tactic": ("situational", "location"), "to": HOUSING, "due": -6,
+             "priority": "urgent",
+             "steps": [
+                 ("in_progress", "Contractor instructed. The fob-controlled door is on a "
+                                 "four-week lead time, so a temporary repair to the existing lock "
+                                 "is booked for this week."),
+                 ("note", "Temporary repair done on Tuesday; the lock was forced again within two "
+                          "days."),
+                 ("note", "Chased the Longwater Homes repairs manager: the new door is now due at "
+                          "the end of next week. Needles found in the stairwell again on Sunday.",
+                  OFFICER_A),
+             ]},
+            {"title": "Joint safeguarding visit to the tenant with adult social care",
+             "description": "Visit with adult social care, make a safeguarding referral and offer "
+                            "the tenant a management transfer away from the people using the "
+                            "flat.",
+             "tactic": ("support", "victim"), "to": HOUSING_OFFICER, "due": -9,
+             "priority": "urgent",
+             "steps": [
+                 ("done", "Visited with PC Whitfield and an adult social care worker. "
+                          "Safeguarding referral accepted; the tenant has agreed to a management "
+                          "transfer and is on the priority list for a one-bedroom flat across "
+                          "town."),
+             ]},
+            {"title": "Intelligence package for a Misuse of Drugs Act warrant",
+             "description": "Bring together the residents' reports, the intelligence and the "
+                            "needle finds for a warrant application for the flat.",
+             "tactic": ("enforcement", "offender"), "to": OFFICER_A, "due": 4,
+             "priority": "high", "by": SUPERVISOR,
+             "steps": [
+                 ("in_progress", "Package drafted; two more intelligence reports to develop "
+                                 "before it goes to the inspector."),
+             ]},
+            {"title": "Prepare a partial closure order application for the flat",
+             "description": "If the dealing continues after the warrant, apply to the "
+                            "magistrates for a closure order that lets the tenant stay but bars "
+                            "everyone else, with statements from residents and Longwater Homes.",
+             "tactic": ("enforcement", "location"), "to": OFFICER_A, "due": 21,
+             "by": SUPERVISOR},
+        ],
         "people": [
             {"name": "Ryan Fallowfield", "role": "victim", "date_of_birth": "1991-12-05",
              "phone": "07700 900502", "address": "Flat 6, 40 Fenside Road, Boston",
@@ -419,6 +558,12 @@ CASES = [
         # Safeguarding the tenant is a joint job with the landlord.
         "shares": [(HOUSING, "contribute")],
         "personal_details_shared": True,
+        "reviews": [
+            ("escalate", "The communal door is still insecure after six weeks and needles are "
+                         "still being found. Escalated to Longwater Homes' head of housing "
+                         "management and to the inspector; the warrant package goes to the "
+                         "inspector this week.", 7),
+        ],
     },
     {
         "title": "Catalytic converter thefts in the Tentercroft Street car park",
@@ -463,6 +608,32 @@ CASES = [
              "Council to extend CCTV to the far rows and put up signs saying the car park is "
              "watched."),
         ],
+        "actions": [
+            {"title": "Forensic marking events for hybrid owners in the car park",
+             "description": "Two pop-up events in the car park, marking catalytic converters free "
+                            "of charge and putting warning stickers on the marked vehicles.",
+             "tactic": ("situational", "victim"), "to": OFFICER_B, "due": -2,
+             "steps": [
+                 ("in_progress", "First event held: 38 converters marked, 21 of them on "
+                                 "hybrids."),
+                 ("note", "Second date not agreed yet: the car park manager wants a weekday when "
+                          "the car park is quieter."),
+             ]},
+            {"title": "Ask the council's CCTV manager to extend coverage to the far rows",
+             "tactic": ("situational", "location"), "to": OFFICER_B, "due": 12,
+             "priority": "low"},
+            {"title": "Visits to scrap metal dealers with the council's licensing team",
+             "description": "Check the dealers' records for converters bought for cash.",
+             "tactic": ("enforcement", "offender"), "to": POLICE_FORCE, "due": 14,
+             "steps": [
+                 ("cancelled", "A regional operation against the group now covers the scrap "
+                               "metal dealers; the visits are part of that.", OFFICER_B),
+             ]},
+        ],
+        "reviews": [
+            ("on_track", "The first marking event went well. Agree the second date and chase "
+                         "the CCTV request.", 28),
+        ],
     },
     {
         "title": "Damage and anti-social behaviour in Lincoln Arboretum after dark",
@@ -500,6 +671,35 @@ CASES = [
              "session nearby."),
             ("situational", "location",
              "Council to lock the upper gates at dusk and repair the lighting on the terraces."),
+        ],
+        "actions": [
+            {"title": "Environmental visual audit of the upper terraces after dark",
+             "description": "Walk the park at dusk with the parks manager and record the "
+                            "lighting, sightlines, gates and hiding places.",
+             "tactic": ("environmental", "location"), "to": OFFICER_A, "due": -12,
+             "steps": [
+                 ("done", "Audit done at dusk with the parks manager: 9 of the 14 lamps on the "
+                          "upper terraces out, neither upper gate can be locked, and a gap in the "
+                          "railings on Monks Road. Report and photos sent to the parks team."),
+             ]},
+            {"title": "Youth service referrals for the young people identified in the park",
+             "description": "Refer the young people spoken to in the park to the youth service's "
+                            "Friday detached sessions and the pop-up activity nights.",
+             "tactic": ("diversion", "offender"), "to": OFFICER_A, "due": 6,
+             "steps": [
+                 ("in_progress", "Five referrals made so far."),
+                 ("note", "The youth service says three of the five have been to a Friday "
+                          "session. Two more names from last weekend to refer."),
+             ]},
+            {"title": "PCSO door-knocking on Arboretum Avenue and Monks Road",
+             "description": "Ask the residents who overlook the park what they see after dark, and "
+                            "give them the neighbourhood team's direct number.",
+             "tactic": ("engagement", "victim"), "to": POLICE_FORCE, "due": -1},
+        ],
+        "reviews": [
+            ("needs_attention", "The door-knocking is overdue. The parks team have had the audit "
+                                "report for two weeks: get a date for the gate locks and the "
+                                "lighting repairs.", 14),
         ],
     },
     {
@@ -552,6 +752,57 @@ CASES = [
             ("situational", "location",
              "Longwater Homes to remove the benches and light the rear of the parade."),
         ],
+        "actions": [
+            {"title": "Remove the benches and light the rear of the parade",
+             "tactic": ("situational", "location"), "to": HOUSING, "due": -30,
+             "priority": "high",
+             "steps": [
+                 ("in_progress", "Benches removed; lighting contractor booked."),
+                 ("note", "The contractor needs a second visit: the lights need a new supply run "
+                          "from the landlord's cupboard."),
+                 ("done", "Benches removed and four LED bulkhead lights fitted behind the parade "
+                          "on a dusk-to-dawn sensor."),
+             ]},
+            {"title": "Tenancy warnings for the two households of young people most involved",
+             "description": "Two of the four young people live with their families in the "
+                            "Longwater Homes flats above the parade. Warn the tenants that "
+                            "anti-social behaviour by their household breaches the tenancy.",
+             "tactic": ("enforcement", "offender"), "to": HOUSING, "due": -24,
+             "steps": [
+                 ("done", "Warning letters served on both tenants and explained at a joint visit "
+                          "with PC Whitfield."),
+             ]},
+            {"title": "Home visits to the parents of the four most involved young people",
+             "tactic": ("engagement", "offender"), "to": OFFICER_A, "due": -28,
+             "steps": [
+                 ("done", "All four families visited with the school liaison officer. Three "
+                          "Acceptable Behaviour Contracts signed; the fourth family declined and "
+                          "the school is following it up."),
+             ]},
+            {"title": "Youth service referrals to the Tuesday and Thursday sessions",
+             "tactic": ("diversion", "offender"), "to": OFFICER_B, "due": -21,
+             "steps": [("done", "Eight referrals made; six of the group now go most weeks.")]},
+        ],
+        # Drafted in Assessment, before the supervisor sent the case back: the figures showed the
+        # group had moved rather than stopped.
+        "evaluation": {
+            "measure": "ASB calls about the Laughton Way shopping parade",
+            "before": (-200, -111, 31), "after": (-110, -21, 19),
+            "comparison": ("The rest of the Ermine estate", 64, 61),
+            "displacement": (("spatial", "temporal"),
+                             "The group has moved to the recreation ground behind the parade and "
+                             "the library car park: 11 calls there in the after period against 2 "
+                             "before. No shift to other times."),
+            "outcome": "displaced",
+            "lessons": "Removing the benches and lighting the parade worked at the parade itself, "
+                       "but nothing was done at the nearby open spaces the group could move to.",
+            "tactics": [
+                ("fully", "All four families visited; three contracts signed.", "partly"),
+                ("fully", "Six of the group go to most sessions.", "effective"),
+                ("fully", "Benches removed and four lights fitted.", "effective"),
+            ],
+            "objectives": ["partly_met", None],
+        },
         "then": [
             {"back_to": "analysis", "by": SUPERVISOR,
              "reason": "Calls at the parade are down by 40%, but the group has moved to the "
@@ -631,6 +882,50 @@ CASES = [
             ("support", "victim",
              "Property marking kits handed out at the freshers' fairs."),
         ],
+        "actions": [
+            {"title": "Exclusion zone and curfew conditions for the two burglars on licence",
+             "description": "Apply to vary both licences: an exclusion zone covering West Parade, "
+                            "Carholme Road and the streets between, and an electronically "
+                            "monitored overnight curfew.",
+             "tactic": ("enforcement", "offender"), "to": PROBATION, "due": -35,
+             "priority": "high",
+             "steps": [
+                 ("in_progress", "Variation requests sent to the Public Protection Casework "
+                                 "Section."),
+                 ("note", "First variation approved; the second needs a fresh risk assessment, "
+                          "booked for next week."),
+                 ("done", "Both licences varied: an exclusion zone over the eight target streets "
+                          "and a 21:00 to 07:00 curfew, electronically monitored."),
+             ]},
+            {"title": "Agree how curfew breach alerts reach the neighbourhood team",
+             "description": "Breach alerts from the monitoring service go to probation. Agree how "
+                            "the neighbourhood team hears about a breach within 24 hours.",
+             "tactic": ("enforcement", "offender"), "to": PROBATION_OFFICER, "due": -3,
+             "steps": [
+                 ("in_progress", "Process drafted with the monitoring service."),
+                 ("note", "Waiting for sign-off from our area manager before alerts can be passed "
+                          "on."),
+             ]},
+            {"title": "Door-to-door crime prevention visits on the eight target streets",
+             "tactic": ("engagement", "victim"), "to": OFFICER_B, "due": -40,
+             "steps": [
+                 ("done", "212 houses visited with the universities' community team in the first "
+                          "three weeks of term: advice given in person at 164 and left in writing "
+                          "at the rest."),
+             ]},
+            {"title": "Property marking event at the freshers' fairs",
+             "tactic": ("support", "victim"), "to": POLICE_FORCE, "due": -45,
+             "steps": [
+                 ("done", "340 property marking kits handed out at the two universities' "
+                          "freshers' fairs.", OFFICER_B),
+             ]},
+            {"title": "Targeted overnight patrols at weekends, 23:00 to 05:00",
+             "tactic": ("enforcement", "offender"), "to": POLICE_FORCE, "due": -30,
+             "steps": [
+                 ("cancelled", "No overtime budget this term. The streets were added to the "
+                               "night-time response tasking instead.", SUPERVISOR),
+             ]},
+        ],
         "people": [
             {"name": "Ellie Brambleworth", "role": "victim", "date_of_birth": "2004-10-19",
              "phone": "07700 900713", "address": "63 West Parade, Lincoln", "postcode": "LN1 1NW",
@@ -641,6 +936,35 @@ CASES = [
         ],
         # Two prolific burglars on licence: probation reviews their conditions and curfews.
         "shares": [(PROBATION, "contribute")],
+        "evaluation": {
+            "measure": "Burglaries of student houses on the eight target streets",
+            "before": (-240, -151, 22), "after": (-150, -61, 13),
+            "comparison": ("Student houses in the Monks Road and Lindum area", 14, 15),
+            "displacement": (("spatial", "target"),
+                             "No rise in the streets around the target area, and two burglaries "
+                             "of family homes inside it, as in the term before."),
+            "outcome": "reduced",
+            "lessons": "Visits in the first three weeks of term reached students before their "
+                       "habits set. Landlords were slow to fit window restrictors without a "
+                       "licensing condition behind the request; ask HMO licensing to make it one.",
+            "good_practice": "Student house burglaries fell by 41% (22 to 13) in a term, while "
+                             "they rose slightly in a comparable student area, after door-to-door "
+                             "crime prevention visits to 212 houses in the first weeks of term, "
+                             "property marking at the freshers' fairs, and exclusion zones and "
+                             "monitored curfews for the two prolific burglars on licence.",
+            "tactics": [
+                ("fully", "212 houses visited; advice given in person at 164.", "effective"),
+                ("partly", "Restrictors and rear lighting fitted at 31 of 58 houses; several "
+                           "landlords did not reply.", "partly"),
+                ("partly", "Both licences varied. The overnight patrols were cancelled for lack "
+                           "of overtime.", "effective"),
+                ("fully", "340 kits handed out at the two freshers' fairs.", "unknown"),
+            ],
+            "objectives": ["met", "met"],
+            "status": "submitted",
+            # Demo data: submitted long enough ago to be flagged as awaiting sign-off.
+            "submitted_days_ago": 18,
+        },
     },
     {
         "title": "Anti-social behaviour around the play area in Central Park",
@@ -683,6 +1007,42 @@ CASES = [
             ("engagement", "offender",
              "Schools officer to talk to Year 10 and 11 students at the two nearest schools."),
         ],
+        "actions": [
+            {"title": "Alcohol confiscation patrols on Friday and Saturday evenings",
+             "tactic": ("enforcement", "offender"), "to": POLICE_FORCE, "due": -14,
+             "steps": [
+                 ("done", "Six evenings patrolled under the Public Spaces Protection Order: 54 "
+                          "containers confiscated and the names of 19 young people passed to the "
+                          "schools officer."),
+             ]},
+            {"title": "Talks to Year 10 and 11 at the two nearest schools",
+             "tactic": ("engagement", "offender"), "to": OFFICER_A, "due": 9, "priority": "low",
+             "steps": [
+                 ("in_progress", "First school done: assemblies for both year groups. The second "
+                                 "school has offered a date after half term."),
+             ]},
+        ],
+        "evaluation": {
+            "measure": "ASB calls about the Central Park play area",
+            "before": (-120, -31, 20), "after": (-30, -1, 7),
+            "outcome": "resolved",
+            "lessons": "Cutting back the shrubs made the play area visible from the road, and the "
+                       "patrols found far fewer young people there afterwards.",
+            "tactics": [
+                ("fully", "Shrubs cut back; the gate is locked at dusk by the park staff.",
+                 "effective"),
+                ("fully", "Six evenings patrolled; 54 containers confiscated.", "effective"),
+                ("partly", "One school of the two done so far.", "unknown"),
+            ],
+            "objectives": ["met", "met"],
+            "status": "returned",
+            "return_comments": "Not yet. The after period is one month against a three-month "
+                               "before period, so the counts do not compare, and the morning "
+                               "glass checks (the first objective) are not reported. Let the full "
+                               "quarter run, add the park staff's check figures and a comparison "
+                               "area, and look again at the outcome: 'reduced' may be fairer than "
+                               "'resolved'.",
+        },
     },
     {
         "title": "Fly-tipping at the garage blocks off Outer Circle Road",
@@ -726,8 +1086,51 @@ CASES = [
              "Leaflets to residents about bulky waste collections and checking a waste carrier's "
              "licence."),
         ],
+        "actions": [
+            {"title": "Clear the forecourts and search the dumped waste for evidence",
+             "tactic": ("environmental", "location"), "to": COUNCIL, "due": -20,
+             "priority": "high",
+             "steps": [
+                 ("done", "Street scene cleared all six forecourts (4.2 tonnes). Enforcement "
+                          "officers found paperwork in two loads, one linking the trade waste to "
+                          "a man advertising house clearances online."),
+             ]},
+            {"title": "Interview the house-clearance waste carrier and serve a notice",
+             "description": "Interview him under caution and serve a fixed penalty notice for the "
+                            "duty of care offence, or a Community Protection Warning if the "
+                            "evidence will not support one.",
+             "tactic": ("enforcement", "offender"), "to": COUNCIL_OFFICER, "due": -5,
+             "priority": "high",
+             "steps": [
+                 ("in_progress", "Letter sent inviting him to an interview under caution."),
+                 ("note", "He did not come to the first interview. A second date is booked for "
+                          "next Wednesday; if he misses it we will serve the notice by post."),
+             ]},
+            {"title": "Lockable barrier on the garage lane and a redeployable CCTV camera",
+             "description": "Keys for the garage tenants; the camera to cover the two worst "
+                            "forecourts.",
+             "tactic": ("situational", "location"), "to": COUNCIL, "due": 14},
+            {"title": "Leaflet the surrounding streets about bulky waste and waste carriers",
+             "tactic": ("engagement", "offender"), "to": POLICE_FORCE, "due": -10,
+             "steps": [
+                 ("done", "PCSOs delivered 600 leaflets around the garage blocks, with the "
+                          "council's bulky waste prices and how to check a carrier's licence.",
+                  OFFICER_B),
+             ]},
+        ],
         # The council owns the garages and does the waste enforcement.
         "shares": [(COUNCIL, "contribute")],
+        # Started, but the barrier is not in yet, so there are no 'after' figures.
+        "evaluation": {
+            "measure": "Fly-tips cleared from the garage forecourts by the council",
+            "before": (-110, -21, 26),
+            "tactics": [
+                ("not", "Barrier and camera due in two weeks.", "unknown"),
+                ("partly", "Evidence found in two loads; the interview is still to be held.",
+                 "unknown"),
+                ("fully", "600 leaflets delivered by PCSOs.", "unknown"),
+            ],
+        },
     },
     {
         "title": "Aggressive begging at cash machines on the lower High Street",
@@ -772,6 +1175,24 @@ CASES = [
             ("engagement", "victim",
              "Alternative giving campaign with traders, pointing donations to local homelessness "
              "charities."),
+        ],
+        "actions": [
+            {"title": "Address the begging in supervision for the man on probation",
+             "description": "Raise it at his supervision appointments, refer him for drug "
+                            "treatment and consider asking the court for a further requirement.",
+             "tactic": ("support", "offender"), "to": PROBATION, "due": 5,
+             "steps": [
+                 ("in_progress", "Discussed at supervision; referral made to the drug and alcohol "
+                                 "service."),
+                 ("note", "He went to his first assessment with the treatment service, but was "
+                          "seen begging by the Stonebow again on Saturday."),
+             ]},
+            {"title": "Community Protection Warning for the man who refused support",
+             "tactic": ("enforcement", "offender"), "to": OFFICER_A, "due": -8,
+             "steps": [
+                 ("done", "Warning served after he refused outreach support a third time. No "
+                          "reports about him in the three weeks since."),
+             ]},
         ],
         "people": [
             {"name": "Iris Pemberwick", "role": "victim", "date_of_birth": "1938-12-01",
@@ -820,6 +1241,55 @@ CASES = [
             ("situational", "location",
              "Council to remove the two benches under the archway."),
         ],
+        "actions": [
+            {"title": "Remove the two benches under the Stonebow archway",
+             "tactic": ("situational", "location"), "to": COUNCIL, "due": -60,
+             "steps": [
+                 ("done", "Both benches removed and the fixings made good; planters put in their "
+                          "place."),
+             ]},
+            {"title": "Referrals to the alcohol treatment service",
+             "tactic": ("support", "offender"), "to": OFFICER_A, "due": -55,
+             "steps": [
+                 ("done", "Nine of the group referred with their supported-housing workers; four "
+                          "entered treatment."),
+             ]},
+        ],
+        "evaluation": {
+            "measure": "Street-drinking incidents recorded within 100 metres of the Stonebow "
+                       "archway",
+            "before": (-183, -92, 37), "after": (-91, -1, 11),
+            "comparison": ("The rest of the city centre beat: Cornhill, Sincil Street and the "
+                           "High Street south of the river", 41, 38),
+            "displacement": (("spatial", "temporal"),
+                             "Checked Cornhill, St Swithin's Square and the Brayford waterfront: "
+                             "4 incidents before and 6 after, two involving members of the "
+                             "group. No move to the evenings."),
+            "outcome": "reduced",
+            "lessons": "Removing the benches did more than enforcement alone: without somewhere "
+                       "sheltered to sit, the group stopped settling there. Referrals worked when "
+                       "they were made with the supported-housing workers present; cold referrals "
+                       "were not taken up. Agree street furniture changes with the council's city "
+                       "centre manager early, as they need a delegated decision.",
+            "good_practice": "A city-centre street-drinking hotspot fell from 37 to 11 incidents a "
+                             "quarter, against a 7% fall in the rest of the city centre, by "
+                             "combining alcohol confiscation under the Public Spaces Protection "
+                             "Order, referrals to treatment made alongside supported-housing "
+                             "workers, and the council removing the sheltered benches the group "
+                             "used. Four of the nine people referred entered treatment, and "
+                             "little displacement was found.",
+            "tactics": [
+                ("fully", "Alcohol confiscated on 41 occasions; the group moved on each time.",
+                 "partly"),
+                ("fully", "Nine referred with their support workers; four entered treatment.",
+                 "effective"),
+                ("fully", "Both benches removed in the second week.", "effective"),
+            ],
+            "objectives": ["met"],
+            "status": "approved",
+            "approval_comments": "A clear result, well evidenced. Share it with the Boston team "
+                                 "for St Botolph's.",
+        },
         "then": [
             {"close": "reduced", "by": SUPERVISOR,
              "note": "Incidents fell from 37 to 11 in the quarter after the response, and four of "
@@ -859,6 +1329,43 @@ CASES = [
             ("situational", "location",
              "Council to fit motorcycle barriers at the Carholme Road entrances."),
         ],
+        "actions": [
+            {"title": "Fit motorcycle barriers at the Carholme Road entrances",
+             "tactic": ("situational", "location"), "to": COUNCIL, "due": -70,
+             "steps": [
+                 ("note", "Barriers ordered; the freemen and the graziers have agreed where they "
+                          "go."),
+                 ("done", "K-frame barriers fitted at both Carholme Road entrances, wide enough "
+                          "for pushchairs and mobility scooters."),
+             ]},
+        ],
+        "evaluation": {
+            "measure": "Calls about off-road bikes on West Common",
+            "before": (-130, -71, 22), "after": (-70, -11, 2),
+            "comparison": ("Hartsholme Country Park and Boultham Park", 9, 8),
+            "displacement": (("spatial", "temporal"),
+                             "Checked Hartsholme, Skellingthorpe Road and the Fossdyke towpath: "
+                             "no rise in calls about off-road bikes, and none on weekday "
+                             "evenings."),
+            "diffusion": True,
+            "outcome": "resolved",
+            "lessons": "The riders posted videos of themselves online, which identified them "
+                       "faster than patrols could. Agreeing the barrier positions with the "
+                       "freemen and graziers first avoided objections, and K-frames kept the "
+                       "common open to pushchairs and mobility scooters.",
+            "good_practice": "Calls about off-road bikes on an open common fell from 22 to 2 in "
+                             "two months. Two riders identified from videos they had posted "
+                             "online were given Section 59 warnings, one bike was later seized, "
+                             "and the council fitted K-frame barriers at the entrances, agreed in "
+                             "advance with the commoners. Calls on the nearby towpath fell too.",
+            "tactics": [
+                ("fully", "Both riders warned; one bike seized on a second offence.",
+                 "effective"),
+                ("fully", "K-frame barriers at both Carholme Road entrances.", "effective"),
+            ],
+            "objectives": ["met"],
+            "status": "approved",
+        },
         "then": [
             {"close": "resolved",
              "note": "Two calls in the two months after the barriers went in, none since the bike "
@@ -909,6 +1416,45 @@ CASES = [
              "Safeguarding referral and a managed move for the tenant with the housing "
              "provider."),
         ],
+        "actions": [
+            {"title": "Managed move for the tenant",
+             "tactic": ("support", "victim"), "to": HOUSING_OFFICER, "due": -50,
+             "priority": "urgent",
+             "steps": [
+                 ("in_progress", "A suitable flat found away from the area; the support worker "
+                                 "is arranging the move."),
+                 ("done", "Tenant moved to a flat on the other side of the city, with floating "
+                          "support in place."),
+             ]},
+        ],
+        "evaluation": {
+            "measure": "Intelligence reports and ASB calls about the address",
+            "before": (-126, -85, 23), "after": (-84, -1, 0),
+            "comparison": ("Drug-related intelligence on the rest of the Ermine estate", 31, 27),
+            "displacement": (("spatial", "perpetrator"),
+                             "Watched for the group setting up at another address on the estate: "
+                             "one report, not substantiated. Nobody else has taken over the "
+                             "flat."),
+            "outcome": "resolved",
+            "lessons": "Moving the tenant quickly mattered as much as the warrant: exploited "
+                       "tenants are often targeted again at a new address unless support goes "
+                       "with them. The closure order kept the group away while the flat was "
+                       "re-let.",
+            "good_practice": "A cuckooed flat was closed down within six weeks. A drugs warrant "
+                             "and a three-month closure order removed the dealers, while a "
+                             "safeguarding referral and a managed move with the housing provider "
+                             "took the vulnerable tenant somewhere safe, with floating support. "
+                             "No intelligence or ASB reports about the address in the twelve "
+                             "weeks since, against 23 in the six weeks before.",
+            "tactics": [
+                ("fully", "Warrant in week three: two arrests. Closure order granted.",
+                 "effective"),
+                ("fully", "Tenant moved within seven weeks, with floating support.", "effective"),
+            ],
+            "objectives": ["met", "met"],
+            "status": "approved",
+            "approval_comments": "Approved. Good joint work with Longwater Homes.",
+        },
         "then": [
             {"close": "resolved", "by": SUPERVISOR,
              "note": "Two arrests at the warrant, closure order granted, tenant rehoused with "
@@ -961,6 +1507,29 @@ CASES = [
             ("diversion", "offender",
              "Evening sessions at the youth centre, promoted to the group directly."),
         ],
+        # Approved, but not good practice: the fall did not last into the spring.
+        "evaluation": {
+            "measure": "ASB calls about the Market Place bus stops",
+            "before": (-230, -141, 26), "after": (-140, -51, 8),
+            "comparison": ("The rest of Boston town centre", 61, 55),
+            "displacement": (("spatial",),
+                             "A few of the group began meeting at the Central Park skate ramp: "
+                             "calls there rose from 3 to 5."),
+            "outcome": "reduced",
+            "lessons": "The fall came in autumn and winter, when fewer young people are out in the "
+                       "evenings anyway, and the rest of the town centre fell a little too. Start "
+                       "the patrols and the youth sessions again before the lighter evenings, not "
+                       "after the calls rise.",
+            "tactics": [
+                ("fully", "Joint patrols twice a week for ten weeks.", "partly"),
+                ("partly", "Sessions ran two evenings a week instead of three; about half the "
+                           "group went.", "effective"),
+            ],
+            "objectives": ["met"],
+            "status": "approved",
+            "approval_comments": "Approved. Agree with the lessons: put a review in the diary for "
+                                 "February.",
+        },
         "then": [
             {"close": "reduced",
              "note": "Calls fell from 26 to 8 in the quarter after the response."},
@@ -979,6 +1548,270 @@ CASES = [
              "postcode": "PE21 6RX", "vulnerabilities": ["age"]},
         ],
     },
+    {
+        "title": "Damage and anti-social behaviour on the top deck of the Lucy Tower Street car "
+                 "park",
+        "problem_type": "vandalism",
+        "neighbourhood": LINCOLN_CENTRAL,
+        "location_text": "Lucy Tower Street multi-storey car park, Lincoln",
+        "latitude": 53.2289, "longitude": -0.5458,
+        "description": "Young people gathering on the top deck and in the stairwells in the "
+                       "evenings: cars damaged, fires lit in the stairwells, and drivers and "
+                       "parking staff abused.",
+        "owner": OFFICER_A,
+        "stage": "assessment",
+        "scanning": {
+            "scan_source": "incident_data",
+            "scan_summary": "28 ASB and criminal damage reports in three months, 19 of them on "
+                            "the top deck after 19:00. Parking staff have been threatened twice.",
+            "scan_baseline": "28 reports and 9 damaged vehicles in three months. Success: fewer "
+                             "than 10 reports a quarter and no damage to parked vehicles.",
+        },
+        "analysis": {
+            "victim": "Drivers parking in the evening, mostly cinema and restaurant customers, and "
+                      "the council's parking staff.",
+            "offender": "A group of about twelve 15 to 17 year-olds who meet there because it is "
+                        "dry, lit and has a view over the city; three are involved in the damage.",
+            "location": "The top deck is empty after 18:00, the pedestrian doors do not lock and "
+                        "the stairwells have no CCTV.",
+            "manager": "The council's parking services team.",
+            "when": "Friday and Saturday evenings, 19:00 to 23:00.",
+            "root_causes": "An empty, unsupervised space with open access, and nowhere else "
+                           "nearby for the group to meet.",
+        },
+        "objectives": [
+            "Fewer than 10 ASB and damage reports at the car park a quarter (baseline 28).",
+            "No damage to parked vehicles for three months.",
+        ],
+        "tactics": [
+            ("situational", "location",
+             "Council to close the top deck from 19:00 with a barrier and fit CCTV in the "
+             "stairwells."),
+            ("diversion", "offender",
+             "Youth service detached workers to meet the group and introduce them to the Friday "
+             "session at the YMCA."),
+            ("enforcement", "offender",
+             "Community Protection Warnings for the three young people causing damage, served "
+             "with their parents present."),
+        ],
+        "actions": [
+            {"title": "Close the top deck from 19:00 and fit CCTV in the stairwells",
+             "tactic": ("situational", "location"), "to": COUNCIL, "due": -75,
+             "priority": "high",
+             "steps": [
+                 ("in_progress", "Barrier ordered. Until it arrives the evening attendant cones "
+                                 "off the top-deck ramp at 19:00."),
+                 ("done", "Barrier fitted at the top-deck ramp, closed from 19:00, and two "
+                          "cameras in the stairwells recording to the council's control room."),
+             ]},
+        ],
+        "evaluation": {
+            "measure": "ASB and criminal damage reports at the car park, police and council "
+                       "records combined with duplicates removed",
+            "before": (-180, -91, 28), "after": (-90, -1, 9),
+            "comparison": ("The other council car parks in the city centre: Broadgate, "
+                           "Flaxengate and Tentercroft Street", 17, 19),
+            "displacement": (("spatial",),
+                             "Checked the Brayford waterfront and the shopping centre car park: "
+                             "no rise in reports. Five of the group now go to the YMCA session."),
+            "outcome": "reduced",
+            "lessons": "Closing the top deck in the evening cost the council almost nothing, as "
+                       "few cars park up there at night: check the usage figures before assuming "
+                       "a closure is unaffordable. Serving the warnings with parents present took "
+                       "longer to arrange but none of the three has been involved since.",
+            "good_practice": "ASB and damage at a city-centre multi-storey car park fell from 28 "
+                             "to 9 reports a quarter, while the other council car parks rose "
+                             "slightly, after the council closed the top deck from 19:00 and put "
+                             "cameras in the stairwells, youth workers offered the group "
+                             "somewhere else to go, and Community Protection Warnings were served "
+                             "on the three young people causing damage, with their parents "
+                             "present.",
+            "tactics": [
+                ("fully", "Barrier in the fourth week, coned off until then; cameras working.",
+                 "effective"),
+                ("partly", "Detached workers met the group four times; five now go on Fridays.",
+                 "partly"),
+                ("fully", "Three warnings served; no further damage by any of the three.",
+                 "effective"),
+            ],
+            "objectives": ["met", "partly_met"],
+            "status": "approved",
+        },
+        "then": [
+            {"close": "reduced", "by": SUPERVISOR,
+             "note": "Reports fell from 28 to 9 in the quarter after the response. The council "
+                     "now closes the top deck every evening as normal practice."},
+        ],
+        # The council runs the car park and did the work.
+        "shares": [(COUNCIL, "contribute")],
+    },
+    {
+        "title": "Dispute between neighbours on St Giles Avenue",
+        "problem_type": "asb_neighbour",
+        "neighbourhood": ERMINE_ABBEY,
+        "location_text": "St Giles Avenue, Lincoln (two Longwater Homes houses)",
+        "latitude": 53.2437, "longitude": -0.5256,
+        "description": "Two neighbouring households in a long-running dispute over parking and a "
+                       "shared path: verbal abuse, a damaged fence and repeated calls from both "
+                       "sides.",
+        "owner": OFFICER_B,
+        "stage": "assessment",
+        "scanning": {
+            "scan_source": "partner_referral",
+            "scan_summary": "Referred by Longwater Homes: 15 reports from the two households in "
+                            "three months and 6 calls to police. Officers have attended the same "
+                            "argument four times.",
+            "scan_baseline": "15 reports to the landlord and 6 calls to police in three months. "
+                             "Success: no reports from either household for three months.",
+        },
+        "analysis": {
+            "victim": "Both households say they are the victim: one has two young children, the "
+                      "other is an older man with a heart condition.",
+            "offender": "Adults in both households. It started over a van parked across the "
+                        "shared path.",
+            "location": "A shared path and one parking space between the two houses, with no "
+                        "marked boundary.",
+            "manager": "Longwater Homes, which owns both houses and can mark the boundary and "
+                       "enforce the tenancies.",
+            "root_causes": "An unclear boundary and parking arrangement, and no neutral way to "
+                           "settle the disagreement.",
+        },
+        "objectives": [
+            "No reports from either household for three months (baseline 21 in three months).",
+            "Both households sign a written agreement on the path and parking within six weeks.",
+        ],
+        "tactics": [
+            ("engagement", "offender",
+             "Mediation for both households through Longwater Homes' mediation service, aiming "
+             "at a written agreement."),
+            ("situational", "location",
+             "Longwater Homes to mark the boundary, fence the shared path and allocate the "
+             "parking space."),
+        ],
+        "actions": [
+            {"title": "Mediation between the two households",
+             "tactic": ("engagement", "offender"), "to": HOUSING_OFFICER, "due": -80,
+             "steps": [
+                 ("in_progress", "Both households have agreed to see the mediator separately "
+                                 "first."),
+                 ("done", "Two joint sessions held. Both households signed an agreement on "
+                          "parking, the path and contact between the children."),
+             ]},
+        ],
+        "evaluation": {
+            "measure": "Reports from the two households to Longwater Homes, and calls to police",
+            "before": (-180, -91, 21), "after": (-90, -1, 0),
+            "outcome": "resolved",
+            "lessons": "Four police attendances had only moved the argument on; a written "
+                       "agreement and a clear boundary removed what it was about. Referring to "
+                       "mediation before either side had a tenancy warning made both households "
+                       "willing to take part.",
+            "good_practice": "A neighbour dispute that had produced 21 reports and police calls "
+                             "in three months stopped after the landlord's mediation service "
+                             "brought both households to a written agreement, and the landlord "
+                             "marked the boundary and allocated the parking space the dispute "
+                             "was about. No reports in the three months since. Refer to "
+                             "mediation early, before enforcement, while both sides will still "
+                             "take part.",
+            "tactics": [
+                ("fully", "Two joint sessions; agreement signed in the fifth week.", "effective"),
+                ("fully", "Boundary marked, path fenced and the parking space allocated.",
+                 "effective"),
+            ],
+            "objectives": ["met", "met"],
+            "status": "approved",
+        },
+        "then": [
+            {"close": "resolved",
+             "note": "No reports from either household in three months. Longwater Homes will "
+                     "deal with anything further through tenancy management."},
+        ],
+        "people": [
+            {"name": "Nadia Thornbury", "role": "reporter", "date_of_birth": "1989-04-12",
+             "phone": "07700 900142", "address": "31 St Giles Avenue, Lincoln",
+             "postcode": "LN2 4PE", "vulnerabilities": []},
+            {"name": "Dennis Kettleborough", "role": "reporter", "date_of_birth": "1952-10-30",
+             "phone": "07700 900158", "address": "33 St Giles Avenue, Lincoln",
+             "postcode": "LN2 4PE", "vulnerabilities": ["age", "disability"]},
+        ],
+        # Both households are Longwater Homes tenants; the mediation service needs their details.
+        "shares": [(HOUSING, "contribute")],
+        "personal_details_shared": True,
+    },
+    {
+        # Overtaken by events: closed without an evaluation, so flagged for supervisors.
+        "title": "Trespass and fires at a derelict former pub on Newport",
+        "problem_type": "vandalism",
+        "neighbourhood": ERMINE_ABBEY,
+        "location_text": "Derelict former public house, Newport, Lincoln",
+        "latitude": 53.2383, "longitude": -0.5392,
+        "description": "Young people and rough sleepers getting into an empty pub through the "
+                       "back yard; four fires in two months and drug litter in the yard.",
+        "owner": OFFICER_A,
+        "stage": "response",
+        "scanning": {
+            "scan_source": "patrol_observation",
+            "scan_summary": "Four fires attended by the fire service in two months, and PCSOs "
+                            "have found the back door forced three times.",
+            "scan_baseline": "4 fires and 7 trespass reports in two months. Success: the building "
+                             "secured and no fires for three months.",
+        },
+        "analysis": {
+            "offender": "Local teenagers using it as a den, and two rough sleepers sheltering in "
+                        "the cellar.",
+            "location": "An empty building with a back yard hidden from the road and boarding "
+                        "that has been pulled off.",
+            "manager": "An absentee owner who has not answered the council's letters.",
+        },
+        "objectives": [
+            "The building secured against entry within two weeks.",
+            "No fires at the site for three months (baseline 4 in two months).",
+        ],
+        "tactics": [
+            ("situational", "location",
+             "Council to serve notice on the owner to secure the building and the yard."),
+            ("support", "offender",
+             "Outreach team to offer the two rough sleepers accommodation."),
+        ],
+        "actions": [
+            {"title": "Serve notice on the owner to secure the building and the yard",
+             "tactic": ("situational", "location"), "to": COUNCIL, "due": -20,
+             "priority": "high",
+             "steps": [
+                 ("done", "Notice served on the owner's agent, who had the ground floor boarded "
+                          "and the yard gate chained within ten days."),
+             ]},
+        ],
+        "then": [
+            {"close": "not_evaluated",
+             "note": "The site was sold and the new owner demolished the building for housing "
+                     "before the response could be measured. No longer a problem."},
+        ],
+        "shares": [(COUNCIL, "contribute")],
+    },
+    {
+        # Logged twice: closed as a duplicate of the open case about the same car park.
+        "title": "Catalytic converters stolen from vans at Tentercroft Street",
+        "problem_type": "vehicle_crime",
+        "neighbourhood": LINCOLN_CENTRAL,
+        "location_text": "Long-stay car park, Tentercroft Street, Lincoln",
+        "latitude": 53.2219, "longitude": -0.5443,
+        "description": "Two more converters cut from parked vans in the long-stay car park this "
+                       "week.",
+        "owner": OFFICER_A,
+        "stage": "scanning",
+        "scanning": {
+            "scan_source": "incident_data",
+            "scan_summary": "Two converter thefts from vans on consecutive days, both between "
+                            "11:00 and 14:00.",
+        },
+        "then": [
+            {"close": "duplicate", "by": SUPERVISOR,
+             "note": "Duplicate of PC Okafor's open case on catalytic converter thefts in the "
+                     "Tentercroft Street car park. The two crimes have been passed to him to add "
+                     "to it."},
+        ],
+    },
 ]
 
 
@@ -995,6 +1828,11 @@ def seed() -> dict[str, tuple[str, str]]:
     users, passwords = _seed_users(organisations)
     for spec in CASES:
         _seed_case(spec, users, organisations, neighbourhoods)
+    # As the scheduled jobs would overnight: flag the overdue actions and tell their people, then
+    # flag the cases due for review, the evaluations awaiting sign-off and the cases closed
+    # without an approved evaluation.
+    flag_jobs.scan_actions()
+    flag_scan.scan_case_flags()
     db.session.flush()
     return passwords
 
@@ -1045,19 +1883,40 @@ def _seed_case(spec: dict, users: dict[str, User], organisations, neighbourhoods
         _add_person(case, owner, person)
 
     last = STAGE_ORDER.index(spec["stage"])
+    # Partners are brought in, and the actions allocated, once the case reaches its stage; a case
+    # with actions does both in Response, so its timeline shows the work done before Assessment.
+    allocate_at = min(last, STAGE_ORDER.index("response")) if spec.get("actions") else last
     for index, stage in enumerate(STAGE_ORDER[: last + 1]):
         _do_stage_work(case, owner, stage, spec)
+        if index == allocate_at:
+            _share_and_allocate(case, owner, spec, users, organisations)
         if index < last:
             case_service.move_stage(case, owner, STAGE_ORDER[index + 1], None, case.version)
 
+    if "evaluation" in spec:
+        if spec["stage"] != "assessment":
+            raise ValueError(f"Only a case at Assessment is evaluated: {spec['title']!r}")
+        _evaluate(case, owner, users[SUPERVISOR], spec["evaluation"])
+    for step in spec.get("then", ()):
+        _apply_step(case, users[step.get("by", spec["owner"])], step)
+    for outcome, comments, days in spec.get("reviews", ()):
+        evaluation_service.record_review(case, users[SUPERVISOR], outcome, comments,
+                                         today() + timedelta(days=days))
+    if "opened_days_ago" in spec:
+        if spec.get("reviews"):
+            raise ValueError(f"A reviewed case cannot be backdated: {spec['title']!r}")
+        _backdate_opening(case, spec["opened_days_ago"])
+    return case
+
+
+def _share_and_allocate(case: ProblemCase, owner: User, spec: dict, users: dict[str, User],
+                        organisations) -> None:
     for recipient, level in spec.get("shares", ()):
         _share(case, owner, organisations, recipient, level)
     if spec.get("personal_details_shared"):
         _edit(case, owner, {"personal_details_shared": True})
-
-    for step in spec.get("then", ()):
-        _apply_step(case, users[step.get("by", spec["owner"])], step)
-    return case
+    for action in spec.get("actions", ()):
+        _add_action(case, action, users, organisations, default_by=spec["owner"])
 
 
 def _do_stage_work(case: ProblemCase, user: User, stage: str, spec: dict) -> None:
@@ -1091,6 +1950,80 @@ def _apply_step(case: ProblemCase, user: User, step: dict) -> None:
         raise ValueError(f"Unknown demo step: {step!r}")
 
 
+def _evaluate(case: ProblemCase, owner: User, supervisor: User, spec: dict) -> Evaluation:
+    """Start the evaluation, fill it in as the owner, and take it as far as its status."""
+    evaluation = evaluation_service.start(case, owner)
+    values = {"measure": spec["measure"]}
+    for period in ("before", "after"):
+        if period in spec:
+            first, last, count = spec[period]
+            values[f"{period}_start"] = today() + timedelta(days=first)
+            values[f"{period}_end"] = today() + timedelta(days=last)
+            values[f"{period}_count"] = count
+    if "comparison" in spec:
+        area, before, after = spec["comparison"]
+        values.update(comparison_area=area, comparison_before_count=before,
+                      comparison_after_count=after)
+    if "displacement" in spec:
+        kinds, found = spec["displacement"]
+        values.update(is_displacement_checked=True, displacement_types=list(kinds),
+                      displacement_found=found)
+    values["is_diffusion_observed"] = spec.get("diffusion", False)
+    values["outcome"] = spec.get("outcome")
+    values["lessons"] = spec.get("lessons", "")
+    values["is_good_practice"] = "good_practice" in spec
+    values["good_practice_summary"] = spec.get("good_practice", "")
+
+    tactic_rows = {}
+    if "tactics" in spec:
+        for tactic, row in zip(case.tactics, spec["tactics"], strict=True):
+            if row is not None:
+                delivery, note, effectiveness = row
+                tactic_rows[tactic.id] = {"delivery": delivery, "delivery_note": note,
+                                          "effectiveness": effectiveness}
+    objective_rows = {}
+    if "objectives" in spec:
+        objective_rows = {objective.id: result for objective, result
+                          in zip(case.objectives, spec["objectives"], strict=True)}
+    evaluation_service.update(evaluation, owner, values, tactic_rows, objective_rows,
+                              evaluation.version)
+
+    status = spec.get("status", "draft")
+    if status not in ("draft", "submitted", "returned", "approved"):
+        raise ValueError(f"Unknown evaluation status: {status!r}")
+    if status != "draft":
+        evaluation_service.submit(evaluation, owner, evaluation.version)
+    if status == "returned":
+        evaluation_service.return_to_draft(evaluation, supervisor, spec["return_comments"],
+                                           evaluation.version)
+    elif status == "approved":
+        evaluation_service.approve(evaluation, supervisor, spec.get("approval_comments"),
+                                   evaluation.version)
+    if "submitted_days_ago" in spec:
+        # Demo data only: an evaluation is submitted now, so the submission is moved into the
+        # past directly, leaving it long enough unsigned to be flagged by the scan in seed().
+        evaluation.submitted_dt = utcnow() - timedelta(days=spec["submitted_days_ago"])
+        db.session.flush()
+    return evaluation
+
+
+def _backdate_opening(case: ProblemCase, days: int) -> None:
+    """Demo data only: make the case look opened `days` days ago and never reviewed since. A case
+    is always opened now, so its opening (and its "created" timeline entry) is moved into the past
+    directly, with the next review date its cadence after that. This is a statement, not an
+    attribute change, so the case's version stays that of its last timeline entry."""
+    opened = utcnow() - timedelta(days=days)
+    next_review = today() - timedelta(days=days) + timedelta(days=case.review_cadence_days)
+    db.session.execute(
+        sa.update(ProblemCase).where(ProblemCase.id == case.id)
+        .values(created_dt=opened, next_review_date=next_review)
+    )
+    db.session.execute(
+        sa.update(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "created")
+        .values(created_dt=opened)
+    )
+
+
 def _edit(case: ProblemCase, user: User, values: dict) -> None:
     case_service.update_fields(case, user, values, case.version)
 
@@ -1113,6 +2046,47 @@ def _add_person(case: ProblemCase, user: User, person: dict) -> None:
     people_service.add_person_to_case(
         case, user, values, person["role"], list(person.get("vulnerabilities", ())),
     )
+
+
+def _first_member(organisation: str) -> str:
+    """Who works an action given to a whole organisation: its first user in DEMO_USERS."""
+    return next(d.email for d in DEMO_USERS if d.organisation == organisation and d.role != "admin")
+
+
+def _add_action(case: ProblemCase, spec: dict, users: dict[str, User], organisations,
+                default_by: str) -> Action:
+    recipient = spec["to"]
+    if recipient in organisations:
+        allocation = f"org:{organisations[recipient].id}"
+        worker = _first_member(recipient)
+    else:
+        allocation = f"user:{users[recipient].id}"
+        worker = recipient
+    category, side = spec["tactic"]
+    due = today() + timedelta(days=spec["due"])
+    action = action_service.create_action(case, users[spec.get("by", default_by)], {
+        "title": spec["title"],
+        "description": spec.get("description", ""),
+        "tactic_category": category,
+        "triangle_side": side,
+        "allocation": allocation,
+        # create_action refuses a date in the past; see below.
+        "due_date": max(due, today()),
+        "priority": spec.get("priority", "normal"),
+    })
+    for kind, text, *by in spec.get("steps", ()):
+        actor = users[by[0] if by else worker]
+        if kind == "note":
+            action_service.add_note(action, actor, text)
+        else:
+            action_service.change_status(action, actor, kind, text)
+    if due < today():
+        # Demo data only: an action cannot be given a past due date, so it is moved into the past
+        # directly once its steps are done. Doing it last means the overdue flag is raised by the
+        # scan at the end of seed(), which also sends the overdue notifications.
+        action.due_date = due
+        db.session.flush()
+    return action
 
 
 def _share(case: ProblemCase, user: User, organisations, recipient: str, level: str) -> None:

@@ -19,7 +19,28 @@ def scan_actions() -> list[scan.ScanResult]:
     return [result]
 
 
+def scan_reviews() -> list[scan.ScanResult]:
+    """Cases overdue for review, evaluations awaiting sign-off, cases closed unevaluated."""
+    return scan.scan_case_flags()
+
+
+def scan_repeat_victims() -> list[scan.ScanResult]:
+    return [scan.scan_repeat_victims()]
+
+
+def scan_case_review() -> list[scan.ScanResult]:
+    return [scan.scan_case_review()]
+
+
+def check_people(person_ids) -> list[scan.ScanResult]:
+    """The instant check after someone's incidents change: only their flags."""
+    return [scan.scan_repeat_victims(person_ids), scan.scan_case_review(person_ids)]
+
+
 #: name -> job; `all` runs every one of them in this order
 JOBS: dict[str, Callable[[], list[scan.ScanResult]]] = {
+    "repeat-victims": scan_repeat_victims,
+    "case-review": scan_case_review,
+    "reviews": scan_reviews,
     "actions": scan_actions,
 }

@@ -74,3 +74,19 @@ class Flag(db.Model):
     @property
     def is_live(self) -> bool:
         return self.resolved_dt is None
+
+
+class FlagRule(db.Model):
+    """One version of a rule's numbers. Editing a rule adds a version; flags record the version
+    that raised them, and a change triggers a full rescan."""
+
+    __tablename__ = "flag_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    version: Mapped[int]
+    params: Mapped[dict] = mapped_column(sa.JSON)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    __table_args__ = (sa.UniqueConstraint("kind", "version"),)

@@ -5,7 +5,7 @@ The same rules run as set-based SQL over every row in sara.flags.scan; tests pro
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sara.actions.models import LIVE_STATUSES
 
@@ -13,3 +13,95 @@ from sara.actions.models import LIVE_STATUSES
 def action_is_overdue(status: str, due_date: date, today: date) -> bool:
     """Past its due date and not done (or cancelled). Due today is not yet overdue."""
     return status in LIVE_STATUSES and due_date < today
+
+
+#: The numbers each rule uses by default (DESIGN.md, "Flag rules").
+RULE_DEFAULTS = {
+    "review_overdue": {"days": 28},
+    "evaluation_unsigned": {"days": 14},
+}
+
+#: Closure reasons that need no evaluation and so raise no "closed without evaluation" flag.
+CLOSED_WITHOUT_EVALUATION_EXEMPT = ("duplicate", "transferred")
+
+
+def review_is_overdue(*, is_open: bool, last_reviewed, created, next_review_date, now, today,
+                      days: int) -> bool:
+    """An open case with no supervisor review in `days` days, or past its next review date."""
+    if not is_open:
+        return False
+    if next_review_date is not None and next_review_date < today:
+        return True
+    return (last_reviewed or created) < now - timedelta(days=days)
+
+
+def evaluation_awaits_sign_off(*, status: str, submitted, now, days: int) -> bool:
+    """Submitted more than `days` days ago and not yet decided."""
+    return (status == "submitted" and submitted is not None
+            and submitted < now - timedelta(days=days))
+
+
+def closed_without_evaluation(*, is_open: bool, closure_reason, evaluation_status) -> bool:
+    return (not is_open and closure_reason not in CLOSED_WITHOUT_EVALUATION_EXEMPT
+            and evaluation_status != "approved")
+
+
+# --- rules an admin can change (numbers are versioned in the flag_rules table) -----------------
+
+EDITABLE_RULES = {
+    "repeat_victim": {"threshold": 2, "window_days": 365},
+    "case_review": {"complaints": 3, "people": 5, "window_days": 183},
+    "review_overdue": {"days": 28},
+    "evaluation_unsigned": {"days": 14},
+}
+RULE_LABELS = {
+    "threshold": "ASB incidents that make a repeat victim",
+    "window_days": "Rolling window, in days",
+    "complaints": "Complaints by one person about the same problem",
+    "people": "Different people complaining about the same problem",
+    "days": "Days",
+}
+
+
+def current_rule(kind: str) -> tuple[int, dict]:
+    """(version, params) of the rule in force; version 1 is the defaults."""
+    import sqlalchemy as sa
+
+    from sara.extensions import db
+    from sara.flags.models import FlagRule
+
+    row = db.session.scalar(
+        sa.select(FlagRule).where(FlagRule.kind == kind).order_by(FlagRule.version.desc()).limit(1)
+    )
+    if row is None:
+        return 1, dict(EDITABLE_RULES[kind])
+    return row.version, {**EDITABLE_RULES[kind], **row.params}
+
+
+def is_repeat_victim(incidents, *, now, threshold: int, window_days: int) -> bool:
+    """Per-person rule: incidents are (incident_id, occurred_dt, is_asb, role) rows for one
+    person. A repeat victim has `threshold` or more ASB incidents, as victim or reporter, within
+    the last `window_days` days (a day exactly window_days ago still counts)."""
+    cutoff = now - timedelta(days=window_days)
+    counted = {i for i, when, asb, role in incidents
+               if asb and role in ("victim", "reporter") and cutoff <= when <= now}
+    return len(counted) >= threshold
+
+
+def case_review_subjects(complaints, *, now, complaints_threshold: int, people_threshold: int,
+                         window_days: int) -> set[str]:
+    """Per-case rule (community trigger). complaints are (case_id, person_id, occurred_dt) for ASB
+    incidents linked to cases, with the person as victim or reporter. One person's complaints on
+    one day count once (the same incident reported to several agencies)."""
+    cutoff = now - timedelta(days=window_days)
+    days_by_person: dict[tuple[int, int], set] = {}
+    people_by_case: dict[int, set] = {}
+    for case_id, person_id, when in complaints:
+        if cutoff <= when <= now:
+            days_by_person.setdefault((case_id, person_id), set()).add(when.date())
+            people_by_case.setdefault(case_id, set()).add(person_id)
+    subjects = {f"case:{c}:person:{p}" for (c, p), days in days_by_person.items()
+                if len(days) >= complaints_threshold}
+    subjects |= {f"case:{c}:people" for c, people in people_by_case.items()
+                 if len(people) >= people_threshold}
+    return subjects

@@ -8,16 +8,20 @@ Functions flush; the Celery task or CLI command that calls them commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from sara.actions.models import LIVE_STATUSES, Action
-from sara.core.sql import json_object, upsert_insert
+from sara.cases.models import ProblemCase
+from sara.core.sql import day_of, json_object, upsert_insert
 from sara.core.types import today as local_today
 from sara.core.types import utcnow
+from sara.evaluation.models import Evaluation
 from sara.extensions import db
 from sara.flags.models import Flag
+from sara.flags.rules import CLOSED_WITHOUT_EVALUATION_EXEMPT, RULE_DEFAULTS, current_rule
+from sara.incidents.models import CaseIncident, IncidentPerson
 
 
 @dataclass
@@ -94,3 +98,212 @@ def scan_action_overdue(today: date | None = None, action_ids=None) -> ScanResul
         resolve = resolve.where(Flag.action_id.in_(action_ids))
     result.resolved = db.session.execute(resolve).rowcount or 0
     return result
+
+
+# --- case flags: review overdue, evaluation awaiting sign-off, closed without evaluation -------
+
+def _scan_cases(kind: str, condition, evidence, case_ids, now) -> ScanResult:
+    """Raise `kind` for every case meeting `condition`; resolve those that no longer do."""
+    result = ScanResult(kind)
+    source = (
+        sa.select(
+            sa.literal(kind),
+            sa.literal("case:") + sa.cast(ProblemCase.id, sa.String),
+            ProblemCase.id,
+            sa.literal("raised"),
+            evidence,
+            sa.literal(1),
+            sa.literal(now, type_=Flag.raised_dt.type),
+        )
+        .select_from(ProblemCase)
+        .outerjoin(Evaluation, Evaluation.case_id == ProblemCase.id)
+        .where(condition)
+    )
+    if case_ids is not None:
+        source = source.where(ProblemCase.id.in_(case_ids))
+    result.raised = _raise(
+        kind, source,
+        ["kind", "subject_key", "case_id", "status", "evidence", "rule_version", "raised_dt"],
+    )
+    still_holds = (
+        sa.select(ProblemCase.id)
+        .outerjoin(Evaluation, Evaluation.case_id == ProblemCase.id)
+        .where(ProblemCase.id == Flag.case_id, condition)
+    )
+    resolve = (
+        sa.update(Flag)
+        .where(Flag.kind == kind, Flag.resolved_dt.is_(None), ~sa.exists(still_holds))
+        .values(status="resolved", resolved_dt=now,
+                resolved_note="Resolved automatically: the rule no longer holds")
+        .execution_options(synchronize_session=False)
+    )
+    if case_ids is not None:
+        resolve = resolve.where(Flag.case_id.in_(case_ids))
+    result.resolved = db.session.execute(resolve).rowcount or 0
+    return result
+
+
+def scan_review_overdue(case_ids=None, now=None, today=None) -> ScanResult:
+    now, today = now or utcnow(), today or local_today()
+    days = RULE_DEFAULTS["review_overdue"]["days"]
+    last_seen = sa.func.coalesce(ProblemCase.last_reviewed_dt, ProblemCase.created_dt)
+    condition = sa.and_(
+        ProblemCase.status == "open",
+        sa.or_(last_seen < now - timedelta(days=days), ProblemCase.next_review_date < today),
+    )
+    evidence = json_object(
+        last_reviewed=sa.cast(ProblemCase.last_reviewed_dt, sa.String),
+        next_review_date=sa.cast(ProblemCase.next_review_date, sa.String),
+        days=sa.literal(days), checked_on=sa.literal(today.isoformat()),
+    )
+    return _scan_cases("review_overdue", condition, evidence, case_ids, now)
+
+
+def scan_evaluation_unsigned(case_ids=None, now=None) -> ScanResult:
+    now = now or utcnow()
+    days = RULE_DEFAULTS["evaluation_unsigned"]["days"]
+    condition = sa.and_(Evaluation.status == "submitted",
+                        Evaluation.submitted_dt < now - timedelta(days=days))
+    evidence = json_object(submitted=sa.cast(Evaluation.submitted_dt, sa.String),
+                           days=sa.literal(days))
+    return _scan_cases("evaluation_unsigned", condition, evidence, case_ids, now)
+
+
+def scan_closed_unevaluated(case_ids=None, now=None) -> ScanResult:
+    now = now or utcnow()
+    condition = sa.and_(
+        ProblemCase.status == "closed",
+        ProblemCase.closure_reason.not_in(CLOSED_WITHOUT_EVALUATION_EXEMPT),
+        sa.or_(Evaluation.id.is_(None), Evaluation.status != "approved"),
+    )
+    evidence = json_object(closure_reason=ProblemCase.closure_reason,
+                           evaluation=sa.func.coalesce(Evaluation.status, "not_started"))
+    return _scan_cases("closed_unevaluated", condition, evidence, case_ids, now)
+
+
+def scan_case_flags(case_ids=None) -> list[ScanResult]:
+    """All three case rules; with case_ids, just for those cases (the instant check after a
+    review, a sign-off decision or a closure)."""
+    return [scan_review_overdue(case_ids), scan_evaluation_unsigned(case_ids),
+            scan_closed_unevaluated(case_ids)]
+
+
+# --- person flags: repeat ASB victim, ASB case review (community trigger) ----------------------
+
+def _upsert(kind: str, qualifying, version: int, now, restrict=None,
+            resolved_note: str = "Resolved automatically: the rule no longer holds") -> ScanResult:
+    """Raise a flag for each row of `qualifying` (subject_key, case_id, person_id, evidence), keep
+    live flags' evidence current, and resolve live flags whose subject no longer qualifies.
+    `restrict` limits all three to some subjects (an instant check)."""
+    result = ScanResult(kind)
+    q = qualifying.subquery()
+    source = sa.select(
+        sa.literal(kind), q.c.subject_key, q.c.case_id, q.c.person_id, sa.literal("raised"),
+        q.c.evidence, sa.literal(version), sa.literal(now, type_=Flag.raised_dt.type),
+    ).where(sa.true())
+    result.raised = _raise(kind, source, ["kind", "subject_key", "case_id", "person_id", "status",
+                                          "evidence", "rule_version", "raised_dt"])
+    live = sa.and_(Flag.kind == kind, Flag.resolved_dt.is_(None))
+    db.session.execute(
+        sa.update(Flag).where(live, Flag.subject_key == q.c.subject_key)
+        .values(evidence=q.c.evidence, rule_version=version)
+        .execution_options(synchronize_session=False)
+    )
+    resolve = (
+        sa.update(Flag)
+        .where(live, Flag.subject_key.not_in(sa.select(q.c.subject_key)))
+        .values(status="resolved", resolved_dt=now, resolved_note=resolved_note)
+        .execution_options(synchronize_session=False)
+    )
+    if restrict is not None:
+        resolve = resolve.where(restrict)
+    result.resolved = db.session.execute(resolve).rowcount or 0
+    return result
+
+
+def repeat_victim_set(now, threshold: int, window_days: int, person_ids=None) -> sa.Select:
+    """person_id and incident count of everyone who is a repeat ASB victim now: one GROUP BY over
+    the (person_id, occurred_dt) index."""
+    query = (
+        sa.select(IncidentPerson.person_id,
+                  sa.func.count(sa.distinct(IncidentPerson.incident_id)).label("incidents"))
+        .where(IncidentPerson.is_asb.is_(True),
+               IncidentPerson.role.in_(("victim", "reporter")),
+               IncidentPerson.occurred_dt >= now - timedelta(days=window_days),
+               IncidentPerson.occurred_dt <= now)
+        .group_by(IncidentPerson.person_id)
+        .having(sa.func.count(sa.distinct(IncidentPerson.incident_id)) >= threshold)
+    )
+    if person_ids is not None:
+        query = query.where(IncidentPerson.person_id.in_(person_ids))
+    return query
+
+
+def scan_repeat_victims(person_ids=None, now=None) -> ScanResult:
+    now = now or utcnow()
+    version, params = current_rule("repeat_victim")
+    found = repeat_victim_set(
+        now, params["threshold"], params["window_days"], person_ids).subquery()
+    qualifying = sa.select(
+        (sa.literal("person:") + sa.cast(found.c.person_id, sa.String)).label("subject_key"),
+        sa.cast(sa.null(), sa.Integer).label("case_id"),
+        found.c.person_id.label("person_id"),
+        json_object(incidents=found.c.incidents, threshold=sa.literal(params["threshold"]),
+                    window_days=sa.literal(params["window_days"]),
+                    since=sa.literal((now - timedelta(days=params["window_days"])).date()
+                                     .isoformat())).label("evidence"),
+    )
+    restrict = Flag.person_id.in_(person_ids) if person_ids is not None else None
+    return _upsert("repeat_victim", qualifying, version, now, restrict,
+                   f"Resolved automatically: fewer than {params['threshold']} ASB incidents in "
+                   f"the last {params['window_days']} days")
+
+
+def scan_case_review(person_ids=None, now=None) -> ScanResult:
+    """Community trigger: `complaints` or more complaints by one person about the same problem
+    (case) in the window, or `people` or more different people complaining about it."""
+    now = now or utcnow()
+    version, params = current_rule("case_review")
+    window = sa.and_(
+        IncidentPerson.is_asb.is_(True), IncidentPerson.role.in_(("victim", "reporter")),
+        IncidentPerson.occurred_dt >= now - timedelta(days=params["window_days"]),
+        IncidentPerson.occurred_dt <= now,
+    )
+    complaints = (
+        sa.select(CaseIncident.case_id, IncidentPerson.person_id,
+                  day_of(IncidentPerson.occurred_dt).label("day"))
+        .join(IncidentPerson, IncidentPerson.incident_id == CaseIncident.incident_id)
+        .where(window)
+    )
+    if person_ids is not None:
+        affected = sa.select(CaseIncident.case_id).join(
+            IncidentPerson, IncidentPerson.incident_id == CaseIncident.incident_id
+        ).where(IncidentPerson.person_id.in_(person_ids))
+        complaints = complaints.where(CaseIncident.case_id.in_(affected))
+    c = complaints.subquery()
+    by_person = (
+        sa.select(
+            (sa.literal("case:") + sa.cast(c.c.case_id, sa.String) + sa.literal(":person:")
+             + sa.cast(c.c.person_id, sa.String)).label("subject_key"),
+            c.c.case_id.label("case_id"), c.c.person_id.label("person_id"),
+            json_object(complaints=sa.func.count(sa.distinct(c.c.day)),
+                        threshold=sa.literal(params["complaints"]),
+                        window_days=sa.literal(params["window_days"])).label("evidence"),
+        ).group_by(c.c.case_id, c.c.person_id)
+        .having(sa.func.count(sa.distinct(c.c.day)) >= params["complaints"])
+    )
+    by_people = (
+        sa.select(
+            (sa.literal("case:") + sa.cast(c.c.case_id, sa.String) + sa.literal(":people"))
+            .label("subject_key"),
+            c.c.case_id.label("case_id"), sa.cast(sa.null(), sa.Integer).label("person_id"),
+            json_object(people=sa.func.count(sa.distinct(c.c.person_id)),
+                        threshold=sa.literal(params["people"]),
+                        window_days=sa.literal(params["window_days"])).label("evidence"),
+        ).group_by(c.c.case_id)
+        .having(sa.func.count(sa.distinct(c.c.person_id)) >= params["people"])
+    )
+    restrict = None
+    if person_ids is not None:
+        restrict = Flag.case_id.in_(sa.select(affected.subquery().c.case_id))
+    return _upsert("case_review", sa.union_all(by_person, by_people), version, now, restrict)

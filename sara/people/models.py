@@ -48,15 +48,44 @@ class Person(db.Model):
     address: Mapped[str | None] = mapped_column(sa.String(300))
     postcode: Mapped[str | None] = mapped_column(sa.String(10))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: Normalised copies of the details, kept so duplicate checks and the call-handler lookup are
+    #: index look-ups (see sara.people.matching)
+    name_key: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
+    surname_key: Mapped[str] = mapped_column(sa.String(100), default="")
+    phone_key: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    address_key: Mapped[str | None] = mapped_column(sa.String(300))
+    postcode_key: Mapped[str | None] = mapped_column(sa.String(10), index=True)
+    #: Set when this profile was merged into another; it then stays only as history
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
 
     vulnerabilities: Mapped[list[PersonVulnerability]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="PersonVulnerability.kind"
     )
 
+    __table_args__ = (
+        sa.Index("ix_people_surname_key_address_key", "surname_key", "address_key"),
+    )
+
     @property
     def vulnerability_labels(self) -> list[str]:
         return [VULNERABILITIES[v.kind] for v in self.vulnerabilities]
+
+
+class PersonMerge(db.Model):
+    """A merge of one profile into another, kept so that it can be undone exactly."""
+
+    __tablename__ = "person_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kept_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+    merged_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+    merged_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    merged_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Which link rows moved, the kept profile's details before, and where each detail came from
+    record: Mapped[dict] = mapped_column(sa.JSON)
+    undone_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
 class PersonVulnerability(db.Model):

@@ -17,6 +17,7 @@ from sara.cases.models import ProblemCase
 from sara.core.references import person_reference
 from sara.core.types import today
 from sara.extensions import db
+from sara.people.matching import fill_keys
 from sara.people.models import (
     PERSON_ROLES,
     VULNERABILITIES,
@@ -87,6 +88,7 @@ def add_person_to_case(case: ProblemCase, actor, values: dict, role: str,
         created_by_id=actor.id,
         vulnerabilities=[PersonVulnerability(kind=kind) for kind in sorted(set(vulnerabilities))],
     )
+    fill_keys(person)
     db.session.add(person)
     link = CasePerson(case_id=case.id, person=person, role=role, created_by_id=actor.id)
     db.session.add(link)

@@ -1,0 +1,164 @@
+"""The evaluation page (Assessment), its sign-off, and supervisors' reviews."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from sara import policy
+from sara.admin.forms import ConfirmForm
+from sara.evaluation import service
+from sara.evaluation.forms import DecisionForm, ReviewForm, evaluation_form_for
+from sara.extensions import db
+
+bp = Blueprint("evaluation", __name__, url_prefix="/cases/<reference>")
+
+
+def _status(form) -> int:
+    return 400 if "csrf_token" in form.errors else 200
+
+
+def _page(case, form=None, decision=None, code=200):
+    evaluation = case.evaluation
+    if form is None and evaluation is not None and evaluation.status == "draft" \
+            and policy.can_edit_evaluation(current_user, case):
+        form = evaluation_form_for(evaluation)
+    return render_template(
+        "evaluation/show.html", case=case, evaluation=evaluation, form=form,
+        decision=decision or DecisionForm(formdata=None,
+                                          version=evaluation.version if evaluation else None),
+        confirm=ConfirmForm(formdata=None),
+        impact=service.impact(evaluation) if evaluation else None,
+        status=service.status_of(case),
+    ), code
+
+
+@bp.route("/evaluation")
+def show(reference: str):
+    return _page(policy.get_case_or_404(current_user, reference))
+
+
+@bp.route("/evaluation/start", methods=["POST"])
+def start(reference: str):
+    case = policy.get_case_or_404(current_user, reference)
+    if not policy.can_edit_evaluation(current_user, case):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        service.start(case, current_user)
+    except service.EvaluationError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("evaluation.show", reference=reference))
+
+
+def _field_error(form, error: service.EvaluationError) -> None:
+    field = form._fields.get(error.field) if (form is not None and error.field) else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    elif form is not None:
+        form.form_errors.append(error.message)
+
+
+@bp.route("/evaluation", methods=["POST"])
+def save(reference: str):
+    case = policy.get_case_or_404(current_user, reference)
+    if not policy.can_edit_evaluation(current_user, case) or case.evaluation is None:
+        abort(403)
+    evaluation = case.evaluation
+    form = evaluation_form_for(evaluation, formdata=request.form)
+    if not form.validate_on_submit():
+        return _page(case, form=form, code=_status(form))
+    try:
+        service.update(evaluation, current_user, form.values(), form.tactic_rows(evaluation),
+                       form.objective_rows(evaluation), int(form.version.data or -1))
+    except service.EvaluationVersionConflict:
+        db.session.rollback()
+        case = policy.get_case_or_404(current_user, reference)
+        form.version.data = case.evaluation.version
+        form.form_errors.append(
+            "Someone else saved this evaluation while you were editing it. Your changes are "
+            "below but were not saved: check the case timeline, then save again.")
+        return _page(case, form=form, code=409)
+    except service.EvaluationError as error:
+        db.session.rollback()
+        case = policy.get_case_or_404(current_user, reference)
+        _field_error(form, error)
+        return _page(case, form=form)
+    db.session.commit()
+    flash("Evaluation saved.", "success")
+    return redirect(url_for("evaluation.show", reference=reference))
+
+
+def _decide(reference: str, allowed, act, done: str):
+    case = policy.get_case_or_404(current_user, reference)
+    if not allowed(current_user, case) or case.evaluation is None:
+        abort(403)
+    decision = DecisionForm()
+    if not decision.validate_on_submit():
+        return _page(case, decision=decision, code=_status(decision))
+    try:
+        act(case.evaluation, decision)
+    except (service.EvaluationError, service.EvaluationVersionConflict) as error:
+        db.session.rollback()
+        case = policy.get_case_or_404(current_user, reference)
+        message = getattr(error, "message", "The evaluation changed: reload and try again.")
+        decision.comments.errors = [message] if getattr(error, "field", None) == "comments" \
+            else []
+        if not decision.comments.errors:
+            decision.form_errors.append(message)
+        return _page(case, decision=decision)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("evaluation.show", reference=reference))
+
+
+def _version(form) -> int | None:
+    return int(form.version.data) if str(form.version.data or "").isdigit() else None
+
+
+@bp.route("/evaluation/submit", methods=["POST"])
+def submit(reference: str):
+    return _decide(reference, policy.can_submit_evaluation,
+                   lambda ev, form: service.submit(ev, current_user, _version(form)),
+                   "Evaluation submitted for sign-off.")
+
+
+@bp.route("/evaluation/approve", methods=["POST"])
+def approve(reference: str):
+    return _decide(reference, policy.can_decide_evaluation,
+                   lambda ev, form: service.approve(ev, current_user, form.comments.data,
+                                                    _version(form)),
+                   "Evaluation approved.")
+
+
+@bp.route("/evaluation/return", methods=["POST"])
+def return_to_draft(reference: str):
+    return _decide(reference, policy.can_decide_evaluation,
+                   lambda ev, form: service.return_to_draft(ev, current_user, form.comments.data,
+                                                            _version(form)),
+                   "Evaluation returned to draft with your comments.")
+
+
+@bp.route("/review", methods=["GET", "POST"])
+def review(reference: str):
+    case = policy.get_case_or_404(current_user, reference)
+    if not policy.can_review_case(current_user, case):
+        abort(403)
+    form = ReviewForm()
+    if request.method == "GET":
+        form.next_review_date.data = service.default_next_review(case)
+    if form.validate_on_submit():
+        try:
+            service.record_review(case, current_user, form.outcome.data, form.comments.data,
+                                  form.next_review_date.data)
+        except service.EvaluationError as error:
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash("Review recorded.", "success")
+            return redirect(url_for("cases.show", reference=reference))
+    return render_template("evaluation/review.html", form=form, case=case,
+                           reviews=service.reviews(case)), _status(form)

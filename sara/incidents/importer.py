@@ -1,0 +1,349 @@
+"""Importing incidents from CSV: data.police.uk street-level files and command-and-control exports.
+
+A file imports in one transaction, or not at all: every row is validated first (a report gives the
+line, the column and the reason for each bad row), and only then are the rows inserted, in batches,
+with INSERT ... ON CONFLICT DO NOTHING on (source, source_key), so importing the same file again
+adds nothing. With skip_invalid the good rows are imported and the bad ones still reported.
+LF and CRLF line endings are both accepted (the csv module reads both when the file is opened with
+newline="").
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sara.core.sql import upsert_insert
+from sara.extensions import db
+from sara.incidents.models import Incident, IncidentImport, IncidentPerson
+from sara.people import matching
+from sara.people.models import Person
+
+POLICE_UK_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
+                     "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category",
+                     "Context"]
+CAD_COLUMNS = ["incident_ref", "occurred_at", "category", "is_asb", "location", "postcode",
+               "latitude", "longitude", "caller_name", "caller_phone", "caller_address",
+               "caller_dob", "description"]
+ASB_CATEGORY = "Anti-social behaviour"
+BATCH = 1000  # 1,000 rows x 19 columns stays under SQLite's 32,766 bound variables
+MAX_ERRORS_KEPT = 1000
+
+
+@dataclass
+class RowError:
+    line: int
+    column: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    invalid: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    aborted: bool = False
+    new_person_ids: set[int] = field(default_factory=set)
+    touched_person_ids: set[int] = field(default_factory=set)
+
+
+class ImportRefused(Exception):
+    """The file has bad rows and skip_invalid was not asked for: nothing was imported."""
+
+    def __init__(self, result: ImportResult):
+        super().__init__(f"{result.invalid} invalid rows")
+        self.result = result
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def _open(path: str | Path) -> io.TextIOBase:
+    # newline="" lets the csv module accept LF and CRLF alike; utf-8-sig drops a BOM.
+    return open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed by the caller
+
+
+def _rows(source, expected: list[str]) -> Iterator[tuple[int, dict | None, RowError | None]]:
+    """(line number, row, error) for each data row; a missing column is reported once."""
+    handle = _open(source)
+    try:
+        reader = csv.reader(handle)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            yield 1, None, RowError(1, "(header)", "the file is empty")
+            return
+        except (UnicodeDecodeError, csv.Error) as exc:
+            yield 1, None, RowError(1, "(header)", f"not a readable CSV file: {exc}")
+            return
+        missing = [c for c in expected if c not in header]
+        if missing:
+            yield 1, None, RowError(1, ", ".join(missing), "missing from the header row")
+            return
+        while True:
+            line = reader.line_num + 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except (UnicodeDecodeError, csv.Error) as exc:
+                yield line, None, RowError(line, "(row)", f"cannot be read: {exc}")
+                return
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                yield line, None, RowError(
+                    line, "(row)", f"has {len(values)} values where the header has {len(header)}")
+                continue
+            yield line, dict(zip(header, values, strict=True)), None
+    finally:
+        handle.close()
+
+
+def count_rows(source) -> int:
+    with _open(source) as handle:
+        return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+
+
+# --- validating --------------------------------------------------------------------------------
+
+class _Invalid(Exception):
+    def __init__(self, column: str, reason: str):
+        self.column, self.reason = column, reason
+
+
+def _text(row: dict, column: str, limit: int, required: bool = False) -> str:
+    value = (row.get(column) or "").strip()
+    if "\x00" in value:
+        raise _Invalid(column, "contains a NUL character")
+    if required and not value:
+        raise _Invalid(column, "is empty")
+    if len(value) > limit:
+        raise _Invalid(column, f"is longer than {limit} characters")
+    return value
+
+
+def _coordinates(row: dict, lat_col: str, lon_col: str) -> tuple[float | None, float | None]:
+    lat_raw, lon_raw = (row.get(lat_col) or "").strip(), (row.get(lon_col) or "").strip()
+    if not lat_raw and not lon_raw:
+        return None, None
+    if not lat_raw or not lon_raw:
+        raise _Invalid(lat_col if not lat_raw else lon_col, "is empty while the other is given")
+    try:
+        lat, lon = float(lat_raw), float(lon_raw)
+    except ValueError as exc:
+        raise _Invalid(lat_col, f"{lat_raw!r} / {lon_raw!r} are not numbers") from exc
+    if not -90 <= lat <= 90:
+        raise _Invalid(lat_col, f"{lat} is not a latitude")
+    if not -180 <= lon <= 180:
+        raise _Invalid(lon_col, f"{lon} is not a longitude")
+    return lat, lon
+
+
+def _police_uk(line: int, row: dict, organisation_id: int) -> dict:
+    month = _text(row, "Month", 7, required=True)
+    try:
+        occurred = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise _Invalid("Month", f"{month!r} is not a month like 2015-06") from exc
+    category = _text(row, "Crime type", 80, required=True)
+    lat, lon = _coordinates(row, "Latitude", "Longitude")
+    crime_id = _text(row, "Crime ID", 80)
+    # ASB rows (and every 2010-12..2011-11 row) have no Crime ID: the row's own content and its
+    # line in the file are stable, so a re-import produces the same key.
+    key = crime_id or "row:" + hashlib.sha256(
+        f"{line}|{'|'.join(row[c] for c in POLICE_UK_COLUMNS)}".encode()).hexdigest()[:40]
+    return {
+        "source": "police_uk", "source_key": key, "organisation_id": organisation_id,
+        "occurred_dt": occurred, "occurred_precision": "month", "category": category,
+        "is_asb": category == ASB_CATEGORY,
+        "location_text": _text(row, "Location", 300), "postcode": None,
+        "latitude": lat, "longitude": lon,
+        "lsoa_code": _text(row, "LSOA code", 12) or None,
+        "lsoa_name": _text(row, "LSOA name", 100) or None,
+        "outcome": _text(row, "Last outcome category", 120) or None,
+        "description": _text(row, "Context", 2000),
+    }
+
+
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f", ""}
+
+
+def _cad_datetime(value: str) -> datetime:
+    for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
+                "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"):
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        # Command-and-control times are local (UK) times.
+        from sara.core.types import local_zone
+
+        return parsed.replace(tzinfo=local_zone()).astimezone(UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise _Invalid("occurred_at", f"{value!r} is not a date and time like "
+                                      "2026-03-14 21:30") from exc
+    if parsed.tzinfo is None:
+        raise _Invalid("occurred_at", f"{value!r} is not a date and time like 2026-03-14 21:30")
+    return parsed.astimezone(UTC)
+
+
+def _cad_date(value: str) -> date | None:
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            born = datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+        if not date(1900, 1, 1) <= born <= date.today():
+            raise _Invalid("caller_dob", f"{value} is not a plausible date of birth")
+        return born
+    raise _Invalid("caller_dob", f"{value!r} is not a date like 1987-03-27")
+
+
+def _cad(line: int, row: dict, organisation_id: int) -> dict:
+    ref = _text(row, "incident_ref", 80, required=True)
+    occurred = _cad_datetime(_text(row, "occurred_at", 40, required=True))
+    is_asb_raw = _text(row, "is_asb", 10).lower()
+    if is_asb_raw not in _TRUE | _FALSE:
+        raise _Invalid("is_asb", f"{is_asb_raw!r} is not yes or no")
+    lat, lon = _coordinates(row, "latitude", "longitude")
+    caller = {
+        "name": _text(row, "caller_name", 200),
+        "phone": _text(row, "caller_phone", 40),
+        "address": _text(row, "caller_address", 300),
+        "date_of_birth": _cad_date(_text(row, "caller_dob", 20)),
+    }
+    postcode = _text(row, "postcode", 10)
+    return {
+        "source": "cad", "source_key": ref, "organisation_id": organisation_id,
+        "occurred_dt": occurred, "occurred_precision": "exact",
+        "category": _text(row, "category", 80, required=True),
+        "is_asb": is_asb_raw in _TRUE,
+        "location_text": _text(row, "location", 300), "postcode": postcode or None,
+        "latitude": lat, "longitude": lon, "lsoa_code": None, "lsoa_name": None,
+        "outcome": None, "description": _text(row, "description", 20_000),
+        "_caller": caller if caller["name"] else None,
+    }
+
+
+FORMATS: dict[str, tuple[list[str], Callable]] = {
+    "police-uk": (POLICE_UK_COLUMNS, _police_uk),
+    "cad": (CAD_COLUMNS, _cad),
+}
+
+
+def _validated(source, fmt: str, organisation_id: int, result: ImportResult):
+    columns, parse = FORMATS[fmt]
+    for line, row, error in _rows(source, columns):
+        if error is None:
+            result.rows += 1
+            try:
+                yield parse(line, row, organisation_id)
+                continue
+            except _Invalid as bad:
+                error = RowError(line, bad.column, bad.reason)
+        elif line == 1:
+            result.aborted = True  # a header problem: no row can be read
+        else:
+            result.rows += 1
+        result.invalid += 1
+        if len(result.errors) < MAX_ERRORS_KEPT:
+            result.errors.append(error)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def _insert_batch(batch: list[dict], import_id: int | None, result: ImportResult) -> None:
+    rows = [{k: v for k, v in r.items() if not k.startswith("_")} | {"import_id": import_id}
+            for r in batch]
+    # One statement, many parameter sets: SQLAlchemy batches them ("insertmanyvalues") without
+    # compiling a new statement per batch.
+    statement = (upsert_insert(Incident.__table__)
+                 .on_conflict_do_nothing(index_elements=["source", "source_key"])
+                 .returning(Incident.id, Incident.source_key))
+    inserted = {key: id_ for id_, key in
+                db.session.connection().execute(statement, rows).all()}
+    result.imported += len(inserted)
+    result.duplicates += len(batch) - len(inserted)
+    callers = [(inserted[r["source_key"]], r) for r in batch
+               if r.get("_caller") and r["source_key"] in inserted]
+    if callers:
+        _link_callers(callers, result)
+
+
+def _link_callers(callers: list[tuple[int, dict]], result: ImportResult) -> None:
+    """Match each caller to a person by the duplicate rule, or create a profile, and record them
+    as the incident's reporter."""
+    links = []
+    for incident_id, row in callers:
+        caller = row["_caller"]
+        matches = matching.probable_matches(row["organisation_id"], **caller)
+        if matches:
+            person = matches[0]
+        else:
+            from sara.core.references import person_reference
+
+            person = Person(reference=person_reference(), organisation_id=row["organisation_id"],
+                            name=caller["name"], phone=caller["phone"] or None,
+                            address=caller["address"] or None,
+                            postcode=row["postcode"], date_of_birth=caller["date_of_birth"])
+            matching.fill_keys(person)
+            db.session.add(person)
+            db.session.flush()
+            result.new_person_ids.add(person.id)
+        result.touched_person_ids.add(person.id)
+        links.append({"incident_id": incident_id, "person_id": person.id, "role": "reporter",
+                      "occurred_dt": row["occurred_dt"], "is_asb": row["is_asb"]})
+    db.session.execute(
+        upsert_insert(IncidentPerson).values(links).on_conflict_do_nothing(
+            index_elements=["incident_id", "person_id", "role"]))
+
+
+def import_file(source, fmt: str, organisation_id: int, *, skip_invalid: bool = False,
+                import_row: IncidentImport | None = None,
+                progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Validate, then insert. Raises ImportRefused (nothing written) when rows are invalid and
+    skip_invalid is off. Flushes; the caller commits, so the whole file is one transaction."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    checked = ImportResult()
+    for _ in _validated(source, fmt, organisation_id, checked):
+        pass
+    if checked.aborted or (checked.invalid and not skip_invalid):
+        raise ImportRefused(checked)
+    result = ImportResult(rows=checked.rows, invalid=checked.invalid, errors=checked.errors)
+    batch: list[dict] = []
+    done = 0
+    import_id = import_row.id if import_row is not None else None
+    for row in _validated(source, fmt, organisation_id, ImportResult()):
+        batch.append(row)
+        if len(batch) >= BATCH:
+            _insert_batch(batch, import_id, result)
+            done += len(batch)
+            batch = []
+            if progress:
+                progress(done)
+    if batch:
+        _insert_batch(batch, import_id, result)
+        done += len(batch)
+        if progress:
+            progress(done)
+    return result

@@ -1,0 +1,122 @@
+"""Incidents: reports of ASB or crime, from a form, the API, or CSV imports (a command-and-control
+export, or data.police.uk street-level files), and their links to people and cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sara.core.types import UTCDateTime, one_of, utcnow
+from sara.extensions import db
+from sara.people.models import PERSON_ROLES, Person
+
+SOURCES = {"form": "Recorded in SARA", "api": "API", "cad": "Command and control",
+           "police_uk": "data.police.uk"}
+
+
+class Incident(db.Model):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                    primary_key=True)
+    #: One of SOURCES
+    source: Mapped[str] = mapped_column(sa.String(10))
+    #: The record's key in its source (a CAD reference, a Crime ID, or for police.uk rows without
+    #: one, a hash of the row and its line); with `source`, what makes a re-import a no-op
+    source_key: Mapped[str] = mapped_column(sa.String(80))
+    #: The police organisation the incident belongs to
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    occurred_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: "exact", or "month" for police.uk rows, which publish only the month
+    occurred_precision: Mapped[str] = mapped_column(sa.String(6), default="exact")
+    category: Mapped[str] = mapped_column(sa.String(80))
+    is_asb: Mapped[bool] = mapped_column(default=False)
+    location_text: Mapped[str] = mapped_column(sa.String(300), default="")
+    postcode: Mapped[str | None] = mapped_column(sa.String(10))
+    latitude: Mapped[float | None] = mapped_column(sa.Float)
+    longitude: Mapped[float | None] = mapped_column(sa.Float)
+    lsoa_code: Mapped[str | None] = mapped_column(sa.String(12))
+    lsoa_name: Mapped[str | None] = mapped_column(sa.String(100))
+    outcome: Mapped[str | None] = mapped_column(sa.String(120))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incident_imports.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    people: Mapped[list[IncidentPerson]] = relationship(back_populates="incident")
+
+    __table_args__ = (
+        sa.UniqueConstraint("source", "source_key"),
+        sa.CheckConstraint(one_of("source", SOURCES), name="source"),
+        # Area counts for evaluations and dashboards: by LSOA and month.
+        sa.Index("ix_incidents_lsoa_code_occurred_dt", "lsoa_code", "occurred_dt"),
+        sa.Index("ix_incidents_is_asb_occurred_dt", "is_asb", "occurred_dt"),
+    )
+
+
+class IncidentPerson(db.Model):
+    """A person's part in an incident (victim, reporter...). The repeat-victim scan reads this
+    table by (person, date), hence the denormalised occurred_dt and is_asb."""
+
+    __tablename__ = "incident_people"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                    primary_key=True)
+    incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+    role: Mapped[str] = mapped_column(sa.String(12))
+    occurred_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    is_asb: Mapped[bool] = mapped_column(default=False)
+
+    incident: Mapped[Incident] = relationship(back_populates="people")
+    person: Mapped[Person] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("incident_id", "person_id", "role"),
+        sa.CheckConstraint(one_of("role", PERSON_ROLES), name="role"),
+        sa.Index("ix_incident_people_person_id_occurred_dt", "person_id", "occurred_dt"),
+    )
+
+
+class CaseIncident(db.Model):
+    __tablename__ = "case_incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("problem_cases.id"))
+    incident_id: Mapped[int] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+
+    incident: Mapped[Incident] = relationship(lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("case_id", "incident_id"),)
+
+
+IMPORT_STATES = ("queued", "running", "done", "failed")
+
+
+class IncidentImport(db.Model):
+    """One import of a CSV file: its progress, outcome and error report."""
+
+    __tablename__ = "incident_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    format: Mapped[str] = mapped_column(sa.String(10))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    skip_invalid: Mapped[bool] = mapped_column(default=False)
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_done: Mapped[int] = mapped_column(default=0)
+    rows_imported: Mapped[int] = mapped_column(default=0)
+    rows_duplicate: Mapped[int] = mapped_column(default=0)
+    #: [{"line": n, "column": name, "reason": text}, ...]
+    errors: Mapped[list | None] = mapped_column(sa.JSON)
+    #: Where an uploaded file waits for the worker (removed once imported)
+    stored_path: Mapped[str | None] = mapped_column(sa.String(500))
+
+    __table_args__ = (sa.CheckConstraint(one_of("state", IMPORT_STATES), name="state"),)

@@ -1,0 +1,78 @@
+"""The call-handler lookup: find callers by name, phone, address or postcode, and say at once
+whether they are a repeat or vulnerable victim, or part of an ASB case review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from sara.extensions import db
+from sara.flags.models import Flag
+from sara.people import matching
+from sara.people.models import VULNERABILITIES, Person, PersonVulnerability
+
+MAX_RESULTS = 25
+
+
+@dataclass
+class LookupHit:
+    person: Person
+    vulnerabilities: list[str] = field(default_factory=list)
+    repeat_victim: dict | None = None
+    case_review: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        p = self.person
+        return {
+            "reference": p.reference, "name": p.name,
+            "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
+            "phone": p.phone, "address": p.address, "postcode": p.postcode,
+            "vulnerabilities": self.vulnerabilities,
+            "repeat_victim": self.repeat_victim is not None,
+            "repeat_victim_evidence": self.repeat_victim,
+            "case_review": bool(self.case_review),
+            "case_review_evidence": self.case_review,
+        }
+
+
+def lookup(organisation_id: int, *, name: str = "", phone: str = "", address: str = "",
+           postcode: str = "") -> list[LookupHit]:
+    """People of the organisation matching every detail given: name and address by prefix of the
+    normalised form, phone and postcode exactly. Three queries in all, however many hits."""
+    conditions = []
+    if matching.name_key(name):
+        conditions.append(Person.name_key.startswith(matching.name_key(name), autoescape=True))
+    if matching.phone_key(phone):
+        conditions.append(Person.phone_key == matching.phone_key(phone))
+    if matching.postcode_key(postcode):
+        conditions.append(Person.postcode_key == matching.postcode_key(postcode))
+    if matching.address_key(address):
+        conditions.append(Person.address_key.startswith(matching.address_key(address),
+                                                        autoescape=True))
+    if not conditions:
+        return []
+    people = db.session.scalars(
+        sa.select(Person).where(Person.organisation_id == organisation_id,
+                                Person.merged_into_id.is_(None), *conditions)
+        .order_by(Person.name_key, Person.id).limit(MAX_RESULTS)
+    ).all()
+    if not people:
+        return []
+    ids = [p.id for p in people]
+    hits = {p.id: LookupHit(person=p) for p in people}
+    for person_id, kind in db.session.execute(
+        sa.select(PersonVulnerability.person_id, PersonVulnerability.kind)
+        .where(PersonVulnerability.person_id.in_(ids))
+    ):
+        hits[person_id].vulnerabilities.append(VULNERABILITIES[kind])
+    for flag in db.session.scalars(
+        sa.select(Flag).where(Flag.person_id.in_(ids), Flag.resolved_dt.is_(None),
+                              Flag.kind.in_(("repeat_victim", "case_review")))
+    ):
+        if flag.kind == "repeat_victim":
+            hits[flag.person_id].repeat_victim = flag.evidence
+        else:
+            hits[flag.person_id].case_review.append(
+                {"case_id": flag.case_id, **(flag.evidence or {})})
+    return [hits[i] for i in ids]

@@ -1,0 +1,254 @@
+"""Repeat-victim and case-review (community trigger) flags: boundaries, idempotency, agreement
+between the set-based scan and the per-person rule, and the instant check through Celery."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sara.core.types import utcnow
+from sara.extensions import db
+from sara.flags import rules
+from sara.flags.models import Flag
+from sara.flags.scan import scan_case_review, scan_repeat_victims
+from sara.incidents import service as incidents
+from sara.incidents.models import CaseIncident, Incident, IncidentPerson
+from sara.people import matching
+from sara.people.models import Person
+from tests.conftest import IS_POSTGRES
+
+_n = iter(range(1, 10**9))
+
+
+def _person(police, name="Vic Tim") -> Person:
+    person = Person(reference=f"PN-T{next(_n):05d}", organisation_id=police.id, name=name)
+    matching.fill_keys(person)
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def _incident(police, person, when, *, asb=True, role="victim", case=None) -> Incident:
+    incident = Incident(source="form", source_key=f"T-{next(_n)}", organisation_id=police.id,
+                        occurred_dt=when, category="ASB" if asb else "Theft", is_asb=asb)
+    db.session.add(incident)
+    db.session.flush()
+    db.session.add(IncidentPerson(incident_id=incident.id, person_id=person.id, role=role,
+                                  occurred_dt=when, is_asb=asb))
+    if case is not None:
+        db.session.add(CaseIncident(case_id=case.id, incident_id=incident.id,
+                                    created_by_id=case.owner_id))
+    db.session.flush()
+    return incident
+
+
+def _live(kind="repeat_victim") -> list[Flag]:
+    return db.session.scalars(sa.select(Flag).where(Flag.kind == kind, Flag.resolved_dt.is_(None))
+                              .order_by(Flag.subject_key)).all()
+
+
+# --- repeat ASB victim -------------------------------------------------------------------------
+
+def test_the_second_incident_raises_the_flag_the_first_does_not(police):
+    now = utcnow()
+    person = _person(police)
+    _incident(police, person, now - timedelta(days=10))
+    assert scan_repeat_victims(now=now).raised == [] and _live() == []
+    _incident(police, person, now - timedelta(days=2))
+    result = scan_repeat_victims(now=now)
+    flags = _live()
+    assert len(result.raised) == 1 and [f.person_id for f in flags] == [person.id]
+    assert flags[0].evidence["incidents"] == 2
+    assert flags[0].evidence["threshold"] == 2 and flags[0].evidence["window_days"] == 365
+
+
+def test_365_days_counts_366_does_not(police):
+    now = utcnow()
+    inside, outside = _person(police, "In Side"), _person(police, "Out Side")
+    _incident(police, inside, now - timedelta(days=365))
+    _incident(police, inside, now - timedelta(days=1))
+    _incident(police, outside, now - timedelta(days=366))
+    _incident(police, outside, now - timedelta(days=1))
+    scan_repeat_victims(now=now)
+    assert [f.person_id for f in _live()] == [inside.id]
+
+
+def test_crime_and_witness_roles_do_not_count(police):
+    now = utcnow()
+    person = _person(police)
+    _incident(police, person, now - timedelta(days=5), asb=False)
+    _incident(police, person, now - timedelta(days=4), role="witness")
+    _incident(police, person, now - timedelta(days=3))
+    scan_repeat_victims(now=now)
+    assert _live() == []
+
+
+def test_scan_twice_gives_identical_flags_and_ageing_out_resolves(police):
+    now = utcnow()
+    person = _person(police)
+    _incident(police, person, now - timedelta(days=300))
+    _incident(police, person, now - timedelta(days=200))
+    scan_repeat_victims(now=now)
+    first = [(f.id, f.subject_key, f.evidence) for f in _live()]
+    second_result = scan_repeat_victims(now=now)
+    db.session.expire_all()
+    assert second_result.raised == [] and [(f.id, f.subject_key, f.evidence) for f in _live()] == first
+    later = now + timedelta(days=200)
+    result = scan_repeat_victims(now=later)
+    db.session.expire_all()
+    assert result.resolved == 1 and _live() == []
+    flag = db.session.scalar(sa.select(Flag).where(Flag.kind == "repeat_victim"))
+    assert flag.status == "resolved" and "fewer than 2 ASB incidents" in flag.resolved_note
+
+
+def test_rule_numbers_come_from_the_current_version(police, make_user):
+    from sara.flags.models import FlagRule
+
+    now = utcnow()
+    person = _person(police)
+    for days in (1, 2):
+        _incident(police, person, now - timedelta(days=days))
+    db.session.add(FlagRule(kind="repeat_victim", version=2, params={"threshold": 3,
+                                                                      "window_days": 365}))
+    db.session.flush()
+    assert scan_repeat_victims(now=now).raised == []
+    _incident(police, person, now - timedelta(days=3))
+    scan_repeat_victims(now=now)
+    assert [f.rule_version for f in _live()] == [2]
+
+
+incident_ages = st.lists(
+    st.tuples(st.integers(0, 800), st.booleans(),
+              st.sampled_from(["victim", "reporter", "witness", "offender"])),
+    max_size=6)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(people=st.lists(incident_ages, min_size=1, max_size=8))
+def test_set_based_scan_agrees_with_the_per_person_rule(police, people):
+    now = utcnow()
+    with db.session.begin_nested() as savepoint:
+        expected = set()
+        for history in people:
+            person = _person(police)
+            rows = []
+            for age, asb, role in history:
+                incident = _incident(police, person, now - timedelta(days=age), asb=asb, role=role)
+                rows.append((incident.id, now - timedelta(days=age), asb, role))
+            if rules.is_repeat_victim(rows, now=now, threshold=2, window_days=365):
+                expected.add(person.id)
+        scan_repeat_victims(now=now)
+        assert {f.person_id for f in _live()} == expected
+        savepoint.rollback()
+
+
+# --- ASB case review (community trigger) -------------------------------------------------------
+
+def test_three_complaints_by_one_person_about_one_problem(police, make_case):
+    now = utcnow().replace(hour=12)  # so that "two hours earlier" is the same day
+    case = make_case()
+    person = _person(police)
+    _incident(police, person, now - timedelta(days=30), case=case)
+    _incident(police, person, now - timedelta(days=30, hours=2), case=case)  # same day: once
+    _incident(police, person, now - timedelta(days=20), case=case)
+    scan_case_review(now=now)
+    assert _live("case_review") == []
+    _incident(police, person, now - timedelta(days=10), case=case)
+    scan_case_review(now=now)
+    flags = _live("case_review")
+    assert [f.subject_key for f in flags] == [f"case:{case.id}:person:{person.id}"]
+    assert flags[0].case_id == case.id and flags[0].evidence["complaints"] == 3
+
+
+def test_five_different_people_about_one_problem(police, make_case):
+    now = utcnow()
+    case = make_case()
+    for i in range(4):
+        _incident(police, _person(police, f"Neighbour {i}"), now - timedelta(days=i + 1), case=case)
+    scan_case_review(now=now)
+    assert _live("case_review") == []
+    _incident(police, _person(police, "Neighbour 5"), now - timedelta(days=100), case=case)
+    _incident(police, _person(police, "Too Old"), now - timedelta(days=200), case=case)
+    scan_case_review(now=now)
+    assert [f.subject_key for f in _live("case_review")] == [f"case:{case.id}:people"]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(complaints=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 6), st.integers(0, 250)),
+                           max_size=25))
+def test_case_review_scan_agrees_with_the_rule(police, make_case, complaints):
+    now = utcnow()
+    with db.session.begin_nested() as savepoint:
+        cases = [make_case() for _ in range(3)]
+        people = [_person(police) for _ in range(7)]
+        rows = []
+        for c, p, age in complaints:
+            when = now - timedelta(days=age)
+            _incident(police, people[p], when, case=cases[c])
+            rows.append((cases[c].id, people[p].id, when))
+        expected = rules.case_review_subjects(rows, now=now, complaints_threshold=3,
+                                              people_threshold=5, window_days=183)
+        scan_case_review(now=now)
+        assert {f.subject_key for f in _live("case_review")} == expected
+        savepoint.rollback()
+
+
+# --- concurrency and the instant check ---------------------------------------------------------
+
+@pytest.mark.committed
+def test_two_scans_at_once_give_no_duplicates(app, police):
+    now = utcnow()
+    for i in range(30):
+        person = _person(police, f"Person {i}")
+        _incident(police, person, now - timedelta(days=3))
+        _incident(police, person, now - timedelta(days=2))
+    db.session.commit()
+    errors = []
+
+    def run():
+        try:
+            with app.app_context():
+                scan_repeat_victims(now=now)
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    keys = db.session.scalars(sa.select(Flag.subject_key).where(Flag.kind == "repeat_victim")).all()
+    assert len(keys) == 30 and len(set(keys)) == 30
+
+
+@pytest.mark.committed
+@pytest.mark.worker
+def test_recording_an_incident_flags_a_repeat_victim_within_seconds(app, police, make_user,
+                                                                    celery_worker):
+    officer = make_user("officer")
+    person = _person(police)
+    _incident(police, person, utcnow() - timedelta(days=40))
+    db.session.commit()
+    incidents.record_incident(police, officer, {
+        "category": "Rowdy behaviour", "is_asb": True,
+        "occurred_dt": utcnow() - timedelta(hours=1)}, people=[(person, "victim")])
+    db.session.commit()
+    started = time.monotonic()
+    flags = []
+    while time.monotonic() - started < 20 and not flags:
+        flags = _live()
+        db.session.rollback()
+        time.sleep(0.1)
+    assert [f.person_id for f in flags] == [person.id], "no flag from the instant check"
+    if IS_POSTGRES:
+        assert app.extensions["celery"].conf.broker_url.startswith("redis://")
