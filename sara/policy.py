@@ -157,6 +157,11 @@ def can_see_personal_details(user, case: ProblemCase) -> bool:
     return level in (MANAGE, READ) or case.personal_details_shared
 
 
+def can_see_case_flags(user, case: ProblemCase) -> bool:
+    """Flags are the owning force's working tools (they can point at people)."""
+    return access_level(user, case) in (MANAGE, READ)
+
+
 def can_manage_people(user, case: ProblemCase) -> bool:
     return _manages(user, case)
 

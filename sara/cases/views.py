@@ -151,6 +151,7 @@ def new_case():
 
 def _render_case(case, note_form=None, status=200):
     from sara.actions.service import case_actions
+    from sara.flags.service import live_flags_for_case
     from sara.partners.service import live_shares
     from sara.people import service as people_service
 
@@ -163,6 +164,8 @@ def _render_case(case, note_form=None, status=200):
         analysis_fields=ANALYSIS_FIELDS, stages=STAGES, stage_order=STAGE_ORDER,
         people=people, people_counts=people_service.role_counts(case),
         shares=live_shares(case), actions=case_actions(case),
+        case_flags=(live_flags_for_case(case)
+                    if policy.can_see_case_flags(current_user, case) else []),
         note_form=note_form or NoteForm(formdata=None),
     ), status
 

@@ -65,7 +65,14 @@ def register(app: Flask) -> None:
             "cspNonce": getattr(g, "csp_nonce", None),
             "current_user": current_user,
             "header_counts": _header_counts,
+            "describe_flag": _describe_flag,
         }
+
+
+def _describe_flag(flag) -> str:
+    from sara.flags.service import describe
+
+    return describe(flag)
 
 
 def _header_counts() -> dict:
