@@ -125,6 +125,7 @@ ALLOWED = {
     "evaluation.submit": set(),
     "evaluation.approve": set(),
     "evaluation.return_to_draft": set(),
+    "evaluation.fill_figures": set(),
     "evaluation.review": {"supervisor"},
     "audit.case_audit": {"supervisor"},
     "audit.case_audit_csv": {"supervisor"},

@@ -363,3 +363,50 @@ def test_case_scans_are_idempotent_and_agree_with_the_rules(people, make_case):
     assert sum(len(r.raised) for r in first) == len(expected)
     assert db.session.scalar(sa.select(Flag.case_id).where(
         Flag.kind == "closed_unevaluated", Flag.resolved_dt.is_(None))) == closed.id
+
+
+# --- figures from incident data ----------------------------------------------------------------
+
+def test_counts_filled_from_incidents_show_their_source_and_can_be_overridden(browser, people,
+                                                                             case, police):
+    from sara.incidents.models import Incident
+
+    def incident(lsoa, day, asb=True, n=[0]):  # noqa: B006 - a counter for unique keys
+        n[0] += 1
+        db.session.add(Incident(source="form", source_key=f"F-{n[0]}", organisation_id=police.id,
+                                occurred_dt=dt.datetime(2026, *day, 12, tzinfo=dt.UTC),
+                                category="ASB", is_asb=asb, lsoa_code=lsoa))
+
+    for day in [(1, 5), (2, 10), (3, 31), (3, 31)]:
+        incident("E01000001", day)
+    incident("E01000001", (2, 11), asb=False)  # not ASB: not counted
+    incident("E01000001", (4, 1))  # outside the before period
+    for day in [(5, 2), (6, 6)]:
+        incident("E01000001", day)
+    for day in [(1, 9), (2, 9), (5, 9)]:
+        incident("E01000002", day)
+    db.session.commit()
+    owner, case = _start_and_fill(browser, people, case)
+    owner.post(f"/cases/{case.reference}/evaluation",
+               data=_form(case, area_lsoa="e01000001", comparison_lsoa="E01000002"))
+    response = owner.post(f"/cases/{case.reference}/evaluation/figures")
+    assert response.status_code == 302
+    evaluation = _reload(case).evaluation
+    assert (evaluation.before_count, evaluation.after_count) == (4, 2)
+    assert (evaluation.comparison_before_count, evaluation.comparison_after_count) == (2, 1)
+    page = owner.get(f"/cases/{case.reference}/evaluation").get_data(as_text=True)
+    assert "From incident data: ASB incidents in E01000001, 2026-01-01 to 2026-03-31" in page
+    owner.post(f"/cases/{case.reference}/evaluation",
+               data=_form(_reload(case), area_lsoa="E01000001", comparison_lsoa="E01000002",
+                          before_count="5", after_count="2", comparison_before_count="2",
+                          comparison_after_count="1"))
+    evaluation = _reload(case).evaluation
+    assert evaluation.before_count == 5
+    assert evaluation.figures_source["before_count"] == {"source": "entered by hand"}
+    assert evaluation.figures_source["after_count"]["source"] == "incidents"
+
+
+def test_figures_need_an_area_and_periods(browser, people, case):
+    owner, case = _start_and_fill(browser, people, case)
+    response = owner.post(f"/cases/{case.reference}/evaluation/figures", follow_redirects=True)
+    assert "Enter the area&#39;s LSOA code" in response.get_data(as_text=True)

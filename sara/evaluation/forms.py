@@ -57,6 +57,14 @@ class EvaluationForm(BaseForm):
         description="A similar area without the response, to tell the effect from the trend",
         validators=[Optional(), Length(max=500, message="Must be 500 characters or fewer")],
     )
+    area_lsoa = StringField(
+        "Case area LSOA code (optional)", widget=GovTextInput(),
+        description="For example E01026100. With the periods, the counts can be taken from "
+                    "incident data",
+        validators=[Optional(), Length(max=12, message="An LSOA code is 9 characters")])
+    comparison_lsoa = StringField(
+        "Comparison area LSOA code (optional)", widget=GovTextInput(),
+        validators=[Optional(), Length(max=12, message="An LSOA code is 9 characters")])
     comparison_before_count = IntegerField("Comparison area: count before",
                                            widget=GovTextInput(), validators=COUNT)
     comparison_after_count = IntegerField("Comparison area: count after",
@@ -87,7 +95,8 @@ class EvaluationForm(BaseForm):
     submit = SubmitField("Save draft", widget=GovSubmitInput())
 
     FIELDS = ("measure", "before_start", "before_end", "before_count", "after_start",
-              "after_end", "after_count", "comparison_area", "comparison_before_count",
+              "after_end", "after_count", "comparison_area", "area_lsoa", "comparison_lsoa",
+              "comparison_before_count",
               "comparison_after_count", "is_displacement_checked", "displacement_types",
               "displacement_found", "is_diffusion_observed", "outcome", "lessons",
               "is_good_practice", "good_practice_summary")
@@ -97,6 +106,8 @@ class EvaluationForm(BaseForm):
         for name in ("measure", "comparison_area", "displacement_found", "lessons",
                      "good_practice_summary"):
             values[name] = values[name] or ""
+        for name in ("area_lsoa", "comparison_lsoa"):
+            values[name] = (values[name] or "").strip().upper() or None
         values["is_displacement_checked"] = bool(values["is_displacement_checked"])
         values["is_diffusion_observed"] = bool(values["is_diffusion_observed"])
         values["is_good_practice"] = bool(values["is_good_practice"])

@@ -71,6 +71,12 @@ class Evaluation(db.Model):
     after_end: Mapped[date | None] = mapped_column(sa.Date)
     after_count: Mapped[int | None]
     comparison_area: Mapped[str] = mapped_column(sa.Text, default="")
+    #: LSOA codes the counts can be taken from: the case's own area, and the comparison area
+    area_lsoa: Mapped[str | None] = mapped_column(sa.String(12))
+    comparison_lsoa: Mapped[str | None] = mapped_column(sa.String(12))
+    #: Where each count came from: {"before_count": {"source": "incidents", ...}, ...}; a count
+    #: typed in by hand says so
+    figures_source: Mapped[dict | None] = mapped_column(sa.JSON)
     comparison_before_count: Mapped[int | None]
     comparison_after_count: Mapped[int | None]
     # Displacement and diffusion

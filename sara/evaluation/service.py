@@ -168,6 +168,9 @@ def update(evaluation: Evaluation, actor, values: dict, tactic_rows: dict[int, d
         values[field] = _int_or_none(values.get(field), field)
     values["outcome"] = values.get("outcome") or None
     values["displacement_types"] = sorted(set(types))
+    counts_before = {f: getattr(evaluation, f) for f in ("before_count", "after_count",
+                                                        "comparison_before_count",
+                                                        "comparison_after_count")}
     changed = []
     for field, new in values.items():
         if not hasattr(evaluation, field):
@@ -196,6 +199,9 @@ def update(evaluation: Evaluation, actor, values: dict, tactic_rows: dict[int, d
             if row.result != new:
                 row.result = new
                 changed.append(f"objective {row.objective_id}")
+    from sara.evaluation.figures import note_manual_changes
+
+    note_manual_changes(evaluation, counts_before)
     if changed:
         # Touching the row moves its version even when only the result rows changed, so two
         # editors can never silently overwrite each other.

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from sara import policy
 from sara.admin.forms import ConfirmForm
-from sara.evaluation import service
+from sara.evaluation import figures, service
 from sara.evaluation.forms import DecisionForm, ReviewForm, evaluation_form_for
 from sara.extensions import db
 
@@ -29,6 +29,7 @@ def _page(case, form=None, decision=None, code=200):
                                           version=evaluation.version if evaluation else None),
         confirm=ConfirmForm(formdata=None),
         impact=service.impact(evaluation) if evaluation else None,
+        figure_source=lambda field: figures.describe_source(evaluation, field),
         status=service.status_of(case),
     ), code
 
@@ -112,6 +113,25 @@ def _decide(reference: str, allowed, act, done: str):
         return _page(case, decision=decision)
     db.session.commit()
     flash(done, "success")
+    return redirect(url_for("evaluation.show", reference=reference))
+
+
+@bp.route("/evaluation/figures", methods=["POST"])
+def fill_figures(reference: str):
+    case = policy.get_case_or_404(current_user, reference)
+    if not policy.can_edit_evaluation(current_user, case) or case.evaluation is None:
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        filled = figures.fill_from_incidents(case.evaluation, current_user)
+    except figures.FiguresError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Filled {len(filled)} counts from incident data. You can still change them.",
+              "success")
     return redirect(url_for("evaluation.show", reference=reference))
 
 
