@@ -477,3 +477,19 @@ def test_a_real_worker_runs_the_overdue_scan(app, police, make_user, make_case, 
     assert [f.action_id for f in flags] == [action.id]
     if IS_POSTGRES:
         assert app.extensions["celery"].conf.broker_url.startswith("redis://")
+
+
+def test_nothing_is_enqueued_when_only_a_savepoint_is_released(app, setup, monkeypatch):
+    """A savepoint inside the request (a new reference series starts with one) is not the
+    commit: the e-mail must wait for the real one."""
+    case, people, _ = setup
+    sent = []
+    from sara.core.references import next_number
+    from worker import tasks
+
+    monkeypatch.setattr(tasks.send_notification_emails, "delay", lambda ids: sent.append(ids))
+    service.create_action(case, people["owner"], _values(allocation=f"user:{people['council_a'].id}"))
+    next_number("a-brand-new-series")  # releases a savepoint
+    assert sent == []
+    db.session.commit()
+    assert len(sent) == 1

@@ -16,12 +16,14 @@ from sara.core.types import today, utcnow
 from sara.demo.seed import DEMO_USERS, SUPERVISOR, already_seeded, seed
 from sara.evaluation.models import REVIEW_OUTCOMES, CaseReview, Evaluation
 from sara.extensions import db
-from sara.flags.models import Flag
+from sara.flags.models import FLAG_KINDS, Flag
 from sara.flags.rules import CLOSED_WITHOUT_EVALUATION_EXEMPT, RULE_DEFAULTS
-from sara.flags.scan import scan_case_flags
+from sara.flags.scan import scan_case_flags, scan_case_review, scan_repeat_victims
+from sara.incidents.models import CaseIncident, Incident, IncidentPerson
 from sara.notifications.models import Notification
 from sara.orgs.models import Neighbourhood, Organisation
 from sara.partners.models import SHARE_LEVELS, CaseShare
+from sara.people.lookup import lookup
 from sara.people.models import PERSON_ROLES, VULNERABILITIES, CasePerson, Person
 from sara.supervision.queries import supervisor_queue
 
@@ -136,7 +138,10 @@ def test_seed_adds_people_to_cases():
     cases = _all(ProblemCase)
     links = _all(CasePerson)
     people = _all(Person)
-    assert len(people) == len(links)
+    # Each person on a case is on that case only; everyone else is a caller on an incident.
+    assert len({link.person_id for link in links}) == len(links)
+    callers = {ip.person_id for ip in _all(IncidentPerson)}
+    assert {p.id for p in people} - {link.person_id for link in links} <= callers
 
     with_people = Counter(link.case_id for link in links)
     assert len(cases) // 3 <= len(with_people) <= len(cases) * 2 // 3
@@ -377,3 +382,112 @@ def test_seed_demo_command_runs_only_once(app):
     count = db.session.scalar(sa.select(sa.func.count()).select_from(ProblemCase))
     assert count == len(_all(ProblemCase)) and 18 <= count <= 24
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 4
+
+
+def test_seed_records_incidents_and_links_them_to_cases():
+    seed()
+    incidents = _all(Incident)
+    assert 40 <= len(incidents) <= 60
+    links = _all(CaseIncident)
+    assert len(links) == len({link.incident_id for link in links}) >= 30
+    linked = {link.incident_id for link in links}
+    # A few calls from people on no case at all, as the call handler recorded them.
+    off_case = [i for i in incidents if i.id not in linked]
+    assert 3 <= len(off_case) <= 10
+
+    now = utcnow()
+    for incident in incidents:
+        assert now - timedelta(days=365) < incident.occurred_dt < now, incident.source_key
+        assert incident.category and incident.location_text and incident.description
+        assert incident.lsoa_code and len(incident.lsoa_code) == 9, incident.source_key
+        assert incident.lsoa_code.startswith(("E01025", "E01026")), incident.lsoa_code
+        assert incident.latitude is not None and incident.longitude is not None
+        assert len(incident.people) == 1, incident.source_key
+        assert incident.people[0].role in ("victim", "reporter")
+    assert sum(i.is_asb for i in incidents) >= 40 and any(not i.is_asb for i in incidents)
+
+    cases = {c.id: c for c in _all(ProblemCase)}
+    per_case = Counter(link.case_id for link in links)
+    assert len(per_case) >= 10
+    by_id = {i.id: i for i in incidents}
+    lincoln = {n.id for n in _all(Neighbourhood) if n.name.startswith("Lincoln")}
+    for link in links:
+        case, incident = cases[link.case_id], by_id[link.incident_id]
+        assert link.created_by_id == case.owner_id, case.reference
+        # Near the problem: within a kilometre or so.
+        assert abs(incident.latitude - case.latitude) < 0.01, case.reference
+        assert abs(incident.longitude - case.longitude) < 0.01, case.reference
+        if case.neighbourhood_id in lincoln:
+            assert incident.lsoa_code.startswith("E01026"), case.reference
+    for case_id, count in per_case.items():
+        events = case_service.timeline(cases[case_id])
+        assert sum(e.kind == "incident_linked" for e in events) == count
+
+    # The same people call again: several callers have more than one incident.
+    calls = Counter(ip.person_id for ip in _all(IncidentPerson))
+    assert sum(n >= 2 for n in calls.values()) >= 5
+    on_cases = {link.person_id for link in _all(CasePerson)}
+    assert len(set(calls) & on_cases) >= 10
+
+
+def test_seed_flags_repeat_victims_and_case_reviews():
+    seed()
+    now = utcnow()
+    people = {p.id: p for p in _all(Person)}
+    on_cases = {link.person_id for link in _all(CasePerson)}
+
+    repeat = _live_flags("repeat_victim")
+    assert len(repeat) >= 4
+    # Exactly the people the rule names: 2 or more ASB incidents as victim or reporter in a year.
+    counts = Counter(ip.person_id for ip in _all(IncidentPerson)
+                     if ip.is_asb and ip.role in ("victim", "reporter")
+                     and ip.occurred_dt >= now - timedelta(days=365))
+    assert {f.person_id for f in repeat} == {p for p, n in counts.items() if n >= 2}
+    # A person with a vulnerability flag is also a repeat victim, and one of them is on no case.
+    assert any(people[f.person_id].vulnerabilities for f in repeat)
+    vulnerable_off_case = [people[f.person_id] for f in repeat
+                           if people[f.person_id].vulnerabilities and f.person_id not in on_cases]
+    assert vulnerable_off_case
+
+    reviews = _live_flags("case_review")
+    by_person = [f for f in reviews if ":person:" in f.subject_key]
+    by_people = [f for f in reviews if f.subject_key.endswith(":people")]
+    assert by_person and by_people
+    assert all(f.case_id is not None for f in reviews)
+    assert all(f.evidence["complaints"] >= 3 for f in by_person)
+    assert all(f.evidence["people"] >= 5 for f in by_people)
+
+    # Every kind of flag is there for a new user to find.
+    assert {f.kind for f in _all(Flag) if f.resolved_dt is None} == set(FLAG_KINDS)
+    # The flags are those the scheduled scans would raise: running them again changes nothing.
+    for result in (scan_repeat_victims(), scan_case_review()):
+        assert not result.raised and not result.resolved, result
+
+    # The call handler looking up the vulnerable caller on no case sees at once who she is.
+    police = db.session.scalar(sa.select(Organisation).where(Organisation.kind == "police"))
+    caller = vulnerable_off_case[0]
+    [hit] = lookup(police.id, phone=caller.phone)
+    assert hit.person.id == caller.id
+    assert hit.repeat_victim and hit.vulnerabilities and not hit.case_review
+    # And looking up the person whose complaints reached the case review threshold.
+    complainant = people[by_person[0].person_id]
+    [hit] = lookup(police.id, phone=complainant.phone)
+    assert hit.case_review and hit.case_review[0]["case_id"] == by_person[0].case_id
+
+
+def test_seed_leaves_the_instant_checks_to_celery_after_the_commit(monkeypatch):
+    """Recording the incidents queues the instant flag checks for when the transaction commits;
+    nothing is sent to Celery during the seed itself (seed() only flushes)."""
+    from worker import tasks
+
+    sent = []
+
+    class _Task:
+        def delay(self, *args, **kwargs):
+            sent.append(args)
+
+    monkeypatch.setattr(tasks, "check_people", _Task())
+    seed()
+    assert not sent
+    queued = db.session.info.get("sara_people_to_check")
+    assert queued == {ip.person_id for ip in _all(IncidentPerson)}

@@ -1,8 +1,9 @@
 """Demo data for `flask --app wsgi sara seed-demo`: a police force, partners, users and cases.
 
-Everything is described as data at module level (ORGANISATIONS, DEMO_USERS, CASES) and applied by
-a small loop through the same service functions the web pages use, so every case has the timeline
-it would have had if people had done the work. seed() only flushes; the caller commits.
+Everything is described as data at module level (ORGANISATIONS, DEMO_USERS, CASES,
+CALLER_INCIDENTS) and applied by a small loop through the same service functions the web pages
+use, so every case has the timeline it would have had if people had done the work. seed() only
+flushes; the caller commits.
 
 To add a case, append a dict to CASES. Its keys:
 
@@ -21,6 +22,16 @@ To add a case, append a dict to CASES. Its keys:
   date_of_birth ("YYYY-MM-DD" or None), phone, address, postcode and vulnerabilities (a list of
   sara.people.models.VULNERABILITIES keys). The owner adds them as soon as the case is theirs,
   before the stage work;
+- optionally incidents: the calls about the problem, each recorded as an incident by the owner
+  (sara.incidents.service.record_incident) and linked to the case once every case is in place. A
+  dict of days_ago (1 or more: the day is counted back from today, so the repeat-victim and case
+  review flags hold whenever the seed runs) and optionally time ("HH:MM" local, default 21:00);
+  category, is_asb, location, lsoa (the LSOA code), optionally postcode, and description; person,
+  the name of one of the case's people or, for a caller not on the case, a dict like theirs; and
+  role ("victim" or "reporter"). A caller given again is found by the duplicate rule
+  (sara.people.matching), so the same dict in several incidents is one person calling again.
+  The incident lies at the case's latitude and longitude, nudged a little so the incidents do not
+  sit on one point, unless it gives its own;
 - optionally shares: (recipient, level) pairs, where the recipient is an organisation name from
   ORGANISATIONS or, to share with one person only, an email from DEMO_USERS, and the level is "view"
   or "contribute". The owner shares the case once it has reached its stage (a case with actions
@@ -62,9 +73,14 @@ To add a case, append a dict to CASES. Its keys:
   that many days ago and never reviewed, its next review date being its opening date plus its
   review cadence, so one open for longer than its cadence is overdue for review.
 
-seed() runs the case flag scan at the end, as the scheduled job would, so the supervisors' queue
-starts with cases overdue for review, an evaluation awaiting sign-off and a case closed without an
-approved evaluation (closed as "not_evaluated").
+CALLER_INCIDENTS are incidents linked to no case, as the call handler recorded them: the same keys,
+the person always a dict, and latitude and longitude always given.
+
+seed() runs the flag scans at the end, as the scheduled jobs would, so the supervisors' queue starts
+with cases overdue for review, an evaluation awaiting sign-off and a case closed without an approved
+evaluation (closed as "not_evaluated"), and the call-handler lookup finds repeat ASB victims and
+people whose complaints reach the ASB case review threshold (community trigger), one of them
+vulnerable and on no case.
 
 All the people, organisations and addresses below are fictional; the streets and places are real so
 the map views look right. Phone numbers are in Ofcom's 07700 900xxx range for drama, which is
@@ -74,28 +90,33 @@ never allocated.
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from sara.actions import service as action_service
 from sara.actions.models import Action
+from sara.audit import service as audit
 from sara.auth import service as auth_service
 from sara.auth.models import User
 from sara.cases import service as case_service
 from sara.cases.models import CaseEvent, ProblemCase
 from sara.cases.taxonomy import STAGE_ORDER
-from sara.core.types import today, utcnow
+from sara.core.references import person_reference
+from sara.core.types import local_zone, today, utcnow
 from sara.evaluation import service as evaluation_service
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
 from sara.flags import jobs as flag_jobs
 from sara.flags import scan as flag_scan
+from sara.incidents import service as incident_service
 from sara.orgs import service as org_service
 from sara.orgs.models import Organisation
 from sara.partners import service as partner_service
+from sara.people import matching
 from sara.people import service as people_service
+from sara.people.models import VULNERABILITIES, Person, PersonVulnerability
 
 # --- organisations -----------------------------------------------------------------------------
 
@@ -129,6 +150,7 @@ class DemoUser(NamedTuple):
 OFFICER_A = "sarah.whitfield@lincs-police.example.org"
 OFFICER_B = "daniel.okafor@lincs-police.example.org"
 SUPERVISOR = "helen.marsh@lincs-police.example.org"
+CALL_HANDLER = "gareth.pryce@lincs-police.example.org"
 COUNCIL_OFFICER = "tom.ashworth@lincoln-council.example.org"
 HOUSING_OFFICER = "joanne.fletcher@longwater-homes.example.org"
 PROBATION_OFFICER = "marcus.bell@lincs-probation.example.org"
@@ -138,7 +160,7 @@ DEMO_USERS = [
     DemoUser(OFFICER_A, "Sarah Whitfield", "officer", POLICE_FORCE),
     DemoUser(OFFICER_B, "Daniel Okafor", "officer", POLICE_FORCE),
     DemoUser(SUPERVISOR, "Helen Marsh", "supervisor", POLICE_FORCE),
-    DemoUser("gareth.pryce@lincs-police.example.org", "Gareth Pryce", "call_handler", POLICE_FORCE),
+    DemoUser(CALL_HANDLER, "Gareth Pryce", "call_handler", POLICE_FORCE),
     DemoUser("priya.chauhan@lincs-police.example.org", "Priya Chauhan", "admin", POLICE_FORCE),
     DemoUser(COUNCIL_OFFICER, "Tom Ashworth", "partner", COUNCIL),
     DemoUser(HOUSING_OFFICER, "Joanne Fletcher", "partner", HOUSING),
@@ -166,6 +188,25 @@ CASES = [
                             "months against 9 in the same period last year. Almost all were taken "
                             "on weekdays between 08:00 and 18:00, and the cable lock was cut.",
         },
+        # Crimes, not ASB: they count towards no ASB flag.
+        "incidents": [
+            {"days_ago": 40, "time": "17:55", "category": "Theft of pedal cycle", "is_asb": False,
+             "location": "Cycle racks, Lincoln Central railway station", "lsoa": "E01026227",
+             "description": "Commuter came back from work to find his bike gone and the cut "
+                            "cable lock left on the rack.",
+             "person": {"name": "Owen Lindridge", "date_of_birth": "1990-02-17",
+                        "phone": "07700 900274", "address": "5 Sibthorp Street, Lincoln",
+                        "postcode": "LN5 7SQ"},
+             "role": "victim"},
+            {"days_ago": 12, "time": "18:20", "category": "Theft of pedal cycle", "is_asb": False,
+             "location": "Cycle racks, Lincoln Central railway station", "lsoa": "E01026227",
+             "description": "Bike taken from the racks during the day; the cable lock was cut. "
+                            "The caller has the frame number.",
+             "person": {"name": "Chloe Haverholme", "date_of_birth": "1997-09-04",
+                        "phone": "07700 900283", "address": "22 Ripon Street, Lincoln",
+                        "postcode": "LN5 7NF"},
+             "role": "victim"},
+        ],
     },
     {
         "title": "Fly-tipping in the back lanes behind the Sincil Bank terraces",
@@ -194,6 +235,19 @@ CASES = [
         ],
         # Referred by the council, whose enforcement officers work the case with us.
         "shares": [(COUNCIL, "contribute")],
+        "incidents": [
+            {"days_ago": 74, "time": "07:50", "category": "Fly-tipping", "is_asb": True,
+             "location": "Back lane behind Hood Street, Lincoln", "lsoa": "E01026206",
+             "description": "A mattress, bags of household waste and a broken wardrobe dumped "
+                            "across the back lane overnight; residents cannot get their bins "
+                            "out.",
+             "person": "Pauline Hartsgrove", "role": "reporter"},
+            {"days_ago": 29, "time": "22:10", "category": "Arson", "is_asb": False,
+             "location": "Back lane off Kirkby Street, Lincoln", "lsoa": "E01026206",
+             "description": "Dumped rubbish set alight in the lane behind the houses; the fire "
+                            "service put it out.",
+             "person": "Pauline Hartsgrove", "role": "reporter"},
+        ],
     },
     {
         "title": "Shed break-ins at the allotments off Tattershall Road",
@@ -296,6 +350,27 @@ CASES = [
         ],
         # Two of the group are under probation supervision.
         "shares": [(PROBATION, "view")],
+        "incidents": [
+            {"days_ago": 71, "time": "13:20", "category": "Street drinking", "is_asb": True,
+             "location": "St Botolph's churchyard, Boston", "lsoa": "E01025822",
+             "description": "Group of six drinking on the benches by the south porch and "
+                            "shouting at visitors; one man urinating against the churchyard "
+                            "wall.",
+             "person": "Geoffrey Pennyworth", "role": "reporter"},
+            {"days_ago": 33, "time": "11:45", "category": "Rowdy or inconsiderate behaviour",
+             "is_asb": True, "location": "Church Street, Boston", "lsoa": "E01025822",
+             "description": "A church volunteer who asked the group to move their cans off the "
+                            "path was sworn at and followed to the door.",
+             "person": "Geoffrey Pennyworth", "role": "reporter"},
+            {"days_ago": 18, "time": "16:05", "category": "Street drinking", "is_asb": True,
+             "location": "St Botolph's churchyard, Boston", "lsoa": "E01025822",
+             "description": "Broken bottles and cans on the path to the south porch, and a "
+                            "visitor sworn at by the group on the benches.",
+             "person": {"name": "Margaret Tidswell", "date_of_birth": "1961-07-08",
+                        "phone": "07700 900253", "address": "6 Red Lion Street, Boston",
+                        "postcode": "PE21 6NY"},
+             "role": "reporter"},
+        ],
     },
     {
         "title": "Late-night noise from a house in multiple occupation on Monks Road",
@@ -333,6 +408,48 @@ CASES = [
         # A privately let HMO: the council's noise team and HMO licensing hold the levers.
         "shares": [(COUNCIL, "contribute")],
         "opened_days_ago": 34,
+        # Amira Larkspur has complained on four days in three months: the ASB case review
+        # threshold (3 complaints in 6 months) is reached.
+        "incidents": [
+            {"days_ago": 96, "time": "23:40", "category": "Noise nuisance", "is_asb": True,
+             "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "description": "Loud music from the shared house next door until gone 2am, for the "
+                            "second weekend running.",
+             "person": "Amira Larkspur", "role": "victim"},
+            {"days_ago": 44, "time": "23:30", "category": "Noise nuisance", "is_asb": True,
+             "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "description": "Music and shouting from the shared house; the older caller "
+                            "living two doors away cannot sleep.",
+             "person": "Frank Oddington", "role": "reporter"},
+            {"days_ago": 41, "time": "23:55", "category": "Noise nuisance", "is_asb": True,
+             "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "description": "Noise from HMO party: about thirty people in the garden and the "
+                            "street, and music shaking the walls.",
+             "person": "Amira Larkspur", "role": "victim"},
+            {"days_ago": 30, "time": "23:20", "category": "Noise nuisance", "is_asb": True,
+             "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "description": "A party at the shared house woke the caller's baby twice; she "
+                            "asked them to turn it down and was sworn at.",
+             "person": {"name": "Hannah Coldridge", "date_of_birth": "1992-05-21",
+                        "phone": "07700 900336", "address": "106 Monks Road, Lincoln",
+                        "postcode": "LN2 5PG"},
+             "role": "victim"},
+            {"days_ago": 23, "time": "22:30", "category": "Rowdy or inconsiderate behaviour",
+             "is_asb": True, "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "description": "Guests leaving a party shouted in the street, kicked the caller's "
+                            "wheelie bin over and banged on her door.",
+             "person": "Amira Larkspur", "role": "victim"},
+            {"days_ago": 16, "time": "21:50", "category": "Rowdy or inconsiderate behaviour",
+             "is_asb": True, "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "description": "Car doors slamming and engines revving outside the shared house as "
+                            "guests arrived, then music until the early hours.",
+             "person": "Frank Oddington", "role": "reporter"},
+            {"days_ago": 9, "time": "23:15", "category": "Noise nuisance", "is_asb": True,
+             "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "description": "Music and shouting from the house again. The caller has not slept "
+                            "properly for a month and is afraid to complain to the tenants.",
+             "person": "Amira Larkspur", "role": "victim"},
+        ],
     },
     {
         "title": "Neighbour nuisance in a Longwater Homes block on Lamb Gardens",
@@ -372,6 +489,30 @@ CASES = [
         "shares": [(HOUSING, "contribute")],
         "personal_details_shared": True,
         "opened_days_ago": 47,
+        # Three complaints in two months from an older, disabled tenant: the ASB case review
+        # threshold is reached for her too.
+        "incidents": [
+            {"days_ago": 58, "time": "20:40", "category": "Neighbour nuisance", "is_asb": True,
+             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026171",
+             "description": "Banging on the ceiling and shouting from the flat above most of "
+                            "the evening; the caller is frightened.",
+             "person": "Winifred Gorseway", "role": "victim"},
+            {"days_ago": 44, "time": "22:15", "category": "Criminal damage", "is_asb": False,
+             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026171",
+             "description": "The caller's front door kicked and the letterbox forced during the "
+                            "night; she believes it was her neighbour.",
+             "person": "Winifred Gorseway", "role": "victim"},
+            {"days_ago": 31, "time": "19:30", "category": "Intimidation", "is_asb": True,
+             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026171",
+             "description": "Neighbour shouted abuse at the caller on the stairs and blocked "
+                            "her way with his bike.",
+             "person": "Winifred Gorseway", "role": "victim"},
+            {"days_ago": 12, "time": "21:05", "category": "Neighbour nuisance", "is_asb": True,
+             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026171",
+             "description": "Loud music and banging on the walls late into the night. The "
+                            "caller lives alone and did not feel safe going out to her car.",
+             "person": "Winifred Gorseway", "role": "victim"},
+        ],
     },
 
     # ---- Response ----
@@ -449,6 +590,24 @@ CASES = [
             ("needs_attention", "The patrol plan is overdue and only one drone Sunday is booked. "
                                 "Agree cover with the drone team lead, and find the second "
                                 "keeper, before the next review.", 14),
+        ],
+        "incidents": [
+            {"days_ago": 66, "time": "18:20", "category": "Vehicle nuisance", "is_asb": True,
+             "location": "River path, Witham Way Country Park, Boston", "lsoa": "E01025829",
+             "description": "Two off-road bikes and a quad riding at speed along the river "
+                            "path; a dog walker had to pull her dog out of the way.",
+             "person": {"name": "Sandra Quickfall", "date_of_birth": "1972-12-09",
+                        "phone": "07700 900262", "address": "27 Witham Bank East, Boston",
+                        "postcode": "PE21 9JU"},
+             "role": "reporter"},
+            {"days_ago": 24, "time": "15:30", "category": "Vehicle nuisance", "is_asb": True,
+             "location": "Witham Way Country Park, Boston", "lsoa": "E01025829",
+             "description": "Off-road bikes on the field by the play area on a Sunday "
+                            "afternoon, churning up the grass and riding close to children.",
+             "person": {"name": "Malcolm Trusthorpe", "date_of_birth": "1956-03-30",
+                        "phone": "07700 900279", "address": "3 Tattershall Road, Boston",
+                        "postcode": "PE21 9LN"},
+             "role": "reporter"},
         ],
     },
     {
@@ -564,6 +723,50 @@ CASES = [
                          "management and to the inspector; the warrant package goes to the "
                          "inspector this week.", 7),
         ],
+        # Five different residents have complained in two months: the ASB case review threshold
+        # (5 people in 6 months) is reached.
+        "incidents": [
+            {"days_ago": 52, "time": "15:10", "category": "Drug dealing", "is_asb": True,
+             "location": "Fenside Road, Boston", "lsoa": "E01025818",
+             "description": "Drug dealing seen from window: cars pulling up outside the block "
+                            "and people going in for a minute or two, a dozen times in an "
+                            "afternoon.",
+             "person": "Shirley Tumbleton", "role": "reporter"},
+            {"days_ago": 45, "time": "21:30", "category": "Intimidation", "is_asb": True,
+             "location": "Fenside Road, Boston", "lsoa": "E01025818",
+             "description": "The caller challenged two men propping the communal door open and "
+                            "was threatened.",
+             "person": {"name": "Tariq Hollingbrook", "date_of_birth": "1986-11-02",
+                        "phone": "07700 900531", "address": "Flat 5, 40 Fenside Road, Boston",
+                        "postcode": "PE21 8JU"},
+             "role": "victim"},
+            {"days_ago": 37, "time": "23:40", "category": "Intimidation", "is_asb": True,
+             "location": "Fenside Road, Boston", "lsoa": "E01025818",
+             "description": "Support worker calling for the tenant: men he does not know are in "
+                            "and out of his flat at all hours and will not leave.",
+             "person": "Ryan Fallowfield", "role": "victim"},
+            {"days_ago": 26, "time": "18:45", "category": "Drug dealing", "is_asb": True,
+             "location": "Fenside Road, Boston", "lsoa": "E01025818",
+             "description": "Strong smell of cannabis in the stairwell and strangers knocking on "
+                            "the wrong doors asking for 'the flat upstairs'.",
+             "person": {"name": "Jolene Staithes", "date_of_birth": "1999-03-27",
+                        "phone": "07700 900544", "address": "Flat 8, 40 Fenside Road, Boston",
+                        "postcode": "PE21 8JU"},
+             "role": "victim"},
+            {"days_ago": 19, "time": "08:20", "category": "Drug-related litter", "is_asb": True,
+             "location": "Fenside Road, Boston", "lsoa": "E01025818",
+             "description": "Needles and foil left in the communal stairwell again; the "
+                            "caller's grandchildren visit at weekends.",
+             "person": "Shirley Tumbleton", "role": "reporter"},
+            {"days_ago": 8, "time": "22:50", "category": "Rowdy or inconsiderate behaviour",
+             "is_asb": True, "location": "Fenside Road, Boston", "lsoa": "E01025818",
+             "description": "Cars revving in the car park behind the block and men shouting up "
+                            "at a first-floor window late at night.",
+             "person": {"name": "Norman Fairbrass", "date_of_birth": "1958-08-14",
+                        "phone": "07700 900559", "address": "36 Fenside Road, Boston",
+                        "postcode": "PE21 8JR"},
+             "role": "reporter"},
+        ],
     },
     {
         "title": "Catalytic converter thefts in the Tentercroft Street car park",
@@ -634,6 +837,17 @@ CASES = [
             ("on_track", "The first marking event went well. Agree the second date and chase "
                          "the CCTV request.", 28),
         ],
+        "incidents": [
+            {"days_ago": 21, "time": "14:30", "category": "Theft from motor vehicle",
+             "is_asb": False, "location": "Long-stay car park, Tentercroft Street, Lincoln",
+             "lsoa": "E01026207",
+             "description": "Catalytic converter cut from the caller's hybrid while it was "
+                            "parked for the day.",
+             "person": {"name": "Rebecca Saltfleet", "date_of_birth": "1981-06-25",
+                        "phone": "07700 900291", "address": "14 Doddington Road, Lincoln",
+                        "postcode": "LN6 7HD"},
+             "role": "victim"},
+        ],
     },
     {
         "title": "Damage and anti-social behaviour in Lincoln Arboretum after dark",
@@ -700,6 +914,24 @@ CASES = [
             ("needs_attention", "The door-knocking is overdue. The parks team have had the audit "
                                 "report for two weeks: get a date for the gate locks and the "
                                 "lighting repairs.", 14),
+        ],
+        "incidents": [
+            {"days_ago": 27, "time": "22:40", "category": "Youths causing annoyance",
+             "is_asb": True, "location": "Arboretum Avenue, Lincoln", "lsoa": "E01026143",
+             "description": "Youths throwing stones at windows of the houses backing onto the "
+                            "Arboretum, then running back into the park.",
+             "person": {"name": "Graham Ellerby", "date_of_birth": "1966-10-12",
+                        "phone": "07700 900347", "address": "15 Arboretum Avenue, Lincoln",
+                        "postcode": "LN2 5RL"},
+             "role": "victim"},
+            {"days_ago": 14, "time": "23:10", "category": "Criminal damage", "is_asb": False,
+             "location": "The Arboretum, Monks Road, Lincoln", "lsoa": "E01026143",
+             "description": "Litter bin set on fire by the bandstand and a bench kicked over; a "
+                            "group seen leaving by the Lindum Road gate.",
+             "person": {"name": "Olivia Rushworth", "date_of_birth": "1984-01-19",
+                        "phone": "07700 900352", "address": "4 Lindum Terrace, Lincoln",
+                        "postcode": "LN2 5RT"},
+             "role": "reporter"},
         ],
     },
     {
@@ -829,6 +1061,25 @@ CASES = [
         ],
         # Longwater Homes owns the parade and the flats above it.
         "shares": [(HOUSING, "view")],
+        "incidents": [
+            {"days_ago": 188, "time": "17:40", "category": "Hate incident", "is_asb": True,
+             "location": "Laughton Way, Ermine, Lincoln", "lsoa": "E01026173",
+             "description": "Youths shouted racist abuse at the caller outside her flat above "
+                            "the parade and threw a drink at her window.",
+             "person": "Sunita Marlowgate", "role": "victim"},
+            {"days_ago": 132, "time": "19:15", "category": "Youths causing annoyance",
+             "is_asb": True, "location": "Shopping parade, Laughton Way, Lincoln",
+             "lsoa": "E01026173",
+             "description": "About ten youths on the benches outside the shops, swearing at "
+                            "shoppers; the caller did not feel able to go down to the shop.",
+             "person": "Sunita Marlowgate", "role": "victim"},
+            {"days_ago": 47, "time": "20:30", "category": "Youths causing annoyance",
+             "is_asb": True, "location": "Recreation ground behind Laughton Way, Lincoln",
+             "lsoa": "E01026173",
+             "description": "Youths throwing stones at windows of the flats above the parade; "
+                            "one hit the caller's bedroom window.",
+             "person": "Sunita Marlowgate", "role": "victim"},
+        ],
     },
 
     # ---- Assessment ----
@@ -1043,6 +1294,26 @@ CASES = [
                                "area, and look again at the outcome: 'reduced' may be fairer than "
                                "'resolved'.",
         },
+        "incidents": [
+            {"days_ago": 98, "time": "09:05", "category": "Youths causing annoyance",
+             "is_asb": True, "location": "Children's play area, Central Park, Boston",
+             "lsoa": "E01025823",
+             "description": "Broken glass and cans all over the play area after teenagers were "
+                            "drinking there last night; the caller's child cut a hand.",
+             "person": {"name": "Lauren Kirkstead", "date_of_birth": "1993-04-08",
+                        "phone": "07700 900376", "address": "9 Carlton Road, Boston",
+                        "postcode": "PE21 8LN"},
+             "role": "victim"},
+            {"days_ago": 19, "time": "20:50", "category": "Youths causing annoyance",
+             "is_asb": True, "location": "Children's play area, Central Park, Boston",
+             "lsoa": "E01025823",
+             "description": "Teenagers drinking on the climbing frame and throwing the swing "
+                            "seats over the top bar.",
+             "person": {"name": "Peter Wrangle", "date_of_birth": "1969-07-31",
+                        "phone": "07700 900381", "address": "31 Norfolk Street, Boston",
+                        "postcode": "PE21 6PP"},
+             "role": "reporter"},
+        ],
     },
     {
         "title": "Fly-tipping at the garage blocks off Outer Circle Road",
@@ -1204,6 +1475,19 @@ CASES = [
         ],
         # One of the five is supervised by probation.
         "shares": [(PROBATION, "view")],
+        "incidents": [
+            {"days_ago": 63, "time": "11:10", "category": "Begging", "is_asb": True,
+             "location": "Cash machine, High Street, Lincoln", "lsoa": "E01026224",
+             "description": "A man followed the caller from the cash machine asking for money "
+                            "and would not leave her alone until a shop worker came out.",
+             "person": "Iris Pemberwick", "role": "victim"},
+            {"days_ago": 36, "time": "14:25", "category": "Begging", "is_asb": True,
+             "location": "Cash machine by the level crossing, High Street, Lincoln",
+             "lsoa": "E01026224",
+             "description": "Asked for money aggressively at the cash machine; the caller left "
+                            "without her cash and is now afraid to go into town alone.",
+             "person": "Iris Pemberwick", "role": "victim"},
+        ],
     },
 
     # ---- Closed ----
@@ -1296,6 +1580,24 @@ CASES = [
                      "the group entered treatment. Handed back to routine patrol."},
         ],
         "shares": [(COUNCIL, "view")],
+        "incidents": [
+            {"days_ago": 160, "time": "15:45", "category": "Street drinking", "is_asb": True,
+             "location": "The Stonebow, Lincoln", "lsoa": "E01026225",
+             "description": "Group drinking under the Stonebow arch, shouting at passers-by and "
+                            "blocking the caller's shop doorway.",
+             "person": {"name": "Deborah Quarmby", "date_of_birth": "1975-11-03",
+                        "phone": "07700 900395", "address": "18 Steep Hill, Lincoln",
+                        "postcode": "LN2 1LT"},
+             "role": "reporter"},
+            {"days_ago": 70, "time": "12:30", "category": "Street drinking", "is_asb": True,
+             "location": "Guildhall Street, Lincoln", "lsoa": "E01026225",
+             "description": "Two men drinking cider on the benches and asking shoppers for "
+                            "money.",
+             "person": {"name": "Leonard Pashley", "date_of_birth": "1950-02-22",
+                        "phone": "07700 900423", "address": "2 Saltergate, Lincoln",
+                        "postcode": "LN2 1DH"},
+             "role": "reporter"},
+        ],
     },
     {
         "title": "Off-road bikes on West Common",
@@ -1378,6 +1680,18 @@ CASES = [
         ],
         # The council manages the common and fitted the barriers.
         "shares": [(COUNCIL, "contribute")],
+        "incidents": [
+            {"days_ago": 118, "time": "14:40", "category": "Vehicle nuisance", "is_asb": True,
+             "location": "West Common, Carholme Road, Lincoln", "lsoa": "E01026185",
+             "description": "Off-road bikes on the common: three riders cutting across the "
+                            "grandstand end at speed, close to walkers.",
+             "person": "Colin Fernleigh", "role": "reporter"},
+            {"days_ago": 83, "time": "15:20", "category": "Vehicle nuisance", "is_asb": True,
+             "location": "West Common, Carholme Road, Lincoln", "lsoa": "E01026185",
+             "description": "Off-road bikes on the common again; the caller's dog was nearly "
+                            "hit and the grazing cattle scattered.",
+             "person": "Colin Fernleigh", "role": "reporter"},
+        ],
     },
     {
         "title": "Cuckooing and drug dealing from a flat on Rasen Lane",
@@ -1471,6 +1785,18 @@ CASES = [
         # Sensitive: shared only with the housing officer who arranged the managed move.
         "shares": [(HOUSING_OFFICER, "view")],
         "personal_details_shared": True,
+        "incidents": [
+            {"days_ago": 112, "time": "16:40", "category": "Drug dealing", "is_asb": True,
+             "location": "Rasen Lane, Lincoln", "lsoa": "E01026176",
+             "description": "Drug dealing seen from window: young men taking turns to go into "
+                            "the flat opposite, and cash changing hands on the doorstep.",
+             "person": "Beryl Cottingwood", "role": "reporter"},
+            {"days_ago": 101, "time": "23:20", "category": "Intimidation", "is_asb": True,
+             "location": "Rasen Lane, Lincoln", "lsoa": "E01026176",
+             "description": "The caller says people he let stay in his flat will not leave and "
+                            "have taken his bank card; he is frightened of them.",
+             "person": "Gary Millstream", "role": "victim"},
+        ],
     },
     {
         # Closed, then reopened when the problem came back: shows the full history.
@@ -1546,6 +1872,35 @@ CASES = [
             {"name": "Kathleen Greenhallow", "role": "reporter", "date_of_birth": "1951-05-16",
              "phone": "07700 900987", "address": "19 Wide Bargate, Boston",
              "postcode": "PE21 6RX", "vulnerabilities": ["age"]},
+        ],
+        "incidents": [
+            {"days_ago": 205, "time": "19:20", "category": "Youths causing annoyance",
+             "is_asb": True, "location": "Bus shelters, Market Place, Boston",
+             "lsoa": "E01025822",
+             "description": "Teenagers in the bus shelter swearing at passengers; the caller "
+                            "was pushed as she got off the bus.",
+             "person": "Kathleen Greenhallow", "role": "reporter"},
+            {"days_ago": 27, "time": "20:05", "category": "Youths causing annoyance",
+             "is_asb": True, "location": "Bus shelters, Market Place, Boston",
+             "lsoa": "E01025822",
+             "description": "Youths back at the shelters in the evening, kicking the glass and "
+                            "shouting at the caller and other passengers.",
+             "person": "Kathleen Greenhallow", "role": "reporter"},
+            {"days_ago": 15, "time": "21:15", "category": "Rowdy or inconsiderate behaviour",
+             "is_asb": True, "location": "Bus stop, Market Place, Boston",
+             "lsoa": "E01025822",
+             "description": "Bus driver abused and spat at by youths at the stop; a shelter "
+                            "panel cracked.",
+             "person": {"name": "Stephen Alderholt", "date_of_birth": "1979-09-16",
+                        "phone": "07700 900438", "address": "48 Sleaford Road, Boston",
+                        "postcode": "PE21 8EG"},
+             "role": "victim"},
+            {"days_ago": 10, "time": "18:40", "category": "Youths causing annoyance",
+             "is_asb": True, "location": "Bus shelters, Market Place, Boston",
+             "lsoa": "E01025822",
+             "description": "About a dozen young people blocking the shelter; the caller let "
+                            "her bus go rather than walk through the group.",
+             "person": "Kathleen Greenhallow", "role": "reporter"},
         ],
     },
     {
@@ -1644,6 +1999,17 @@ CASES = [
         ],
         # The council runs the car park and did the work.
         "shares": [(COUNCIL, "contribute")],
+        "incidents": [
+            {"days_ago": 131, "time": "21:35", "category": "Youths causing annoyance",
+             "is_asb": True, "location": "Lucy Tower Street multi-storey car park, Lincoln",
+             "lsoa": "E01026226",
+             "description": "Youths on the top deck throwing stones onto cars below and "
+                            "spitting at the attendant.",
+             "person": {"name": "Keith Brantingham", "date_of_birth": "1964-05-02",
+                        "phone": "07700 900446", "address": "7 Carline Road, Lincoln",
+                        "postcode": "LN1 1HL"},
+             "role": "reporter"},
+        ],
     },
     {
         "title": "Dispute between neighbours on St Giles Avenue",
@@ -1737,6 +2103,19 @@ CASES = [
         # Both households are Longwater Homes tenants; the mediation service needs their details.
         "shares": [(HOUSING, "contribute")],
         "personal_details_shared": True,
+        # Each household called about the other; both calls came before the mediation.
+        "incidents": [
+            {"days_ago": 165, "time": "08:15", "category": "Neighbour dispute", "is_asb": True,
+             "location": "St Giles Avenue, Lincoln", "lsoa": "E01026160",
+             "description": "Neighbour's van parked across the shared path again, and an "
+                            "argument in the street in front of the caller's children.",
+             "person": "Nadia Thornbury", "role": "reporter"},
+            {"days_ago": 122, "time": "18:30", "category": "Neighbour dispute", "is_asb": True,
+             "location": "St Giles Avenue, Lincoln", "lsoa": "E01026160",
+             "description": "Shouting match with the family next door over the shared path; a "
+                            "panel of the caller's fence kicked in.",
+             "person": "Dennis Kettleborough", "role": "reporter"},
+        ],
     },
     {
         # Overtaken by events: closed without an evaluation, so flagged for supervisors.
@@ -1815,6 +2194,54 @@ CASES = [
 ]
 
 
+# --- callers on no case ------------------------------------------------------------------------
+
+#: An older woman living alone, targeted by local youths: a vulnerable repeat ASB victim whom no
+#: case covers yet, so only the call-handler lookup and her flag bring her to notice.
+EDNA_WINTERSGILL = {
+    "name": "Edna Wintersgill", "date_of_birth": "1940-08-23", "phone": "07700 900131",
+    "address": "6 Portland Street, Lincoln", "postcode": "LN5 7JX",
+    "vulnerabilities": ["age", "isolation", "mental_health"],
+}
+TREVOR_QUARRINGTON = {
+    "name": "Trevor Quarrington", "date_of_birth": "1977-02-19", "phone": "07700 900176",
+    "address": "41 Hykeham Road, Lincoln", "postcode": "LN6 8AD",
+}
+
+CALLER_INCIDENTS = [
+    {"days_ago": 147, "time": "21:20", "category": "Youths causing annoyance", "is_asb": True,
+     "location": "Portland Street, Lincoln", "lsoa": "E01026210", "postcode": "LN5 7JX",
+     "latitude": 53.2219, "longitude": -0.5396,
+     "description": "Youths knocking on the caller's door and running off, three times in one "
+                    "evening. She lives alone and did not answer.",
+     "person": EDNA_WINTERSGILL, "role": "victim"},
+    {"days_ago": 63, "time": "19:45", "category": "Youths causing annoyance", "is_asb": True,
+     "location": "Portland Street, Lincoln", "lsoa": "E01026210", "postcode": "LN5 7JX",
+     "latitude": 53.2220, "longitude": -0.5394,
+     "description": "Eggs thrown at the caller's front window and abuse shouted through the "
+                    "letterbox.",
+     "person": EDNA_WINTERSGILL, "role": "victim"},
+    {"days_ago": 18, "time": "22:05", "category": "Rowdy or inconsiderate behaviour",
+     "is_asb": True, "location": "Alley behind Portland Street, Lincoln", "lsoa": "E01026210",
+     "latitude": 53.2217, "longitude": -0.5399,
+     "description": "A group shouting abuse at the caller from the alley behind her house; she "
+                    "is too frightened to go into her back yard.",
+     "person": EDNA_WINTERSGILL, "role": "victim"},
+    {"days_ago": 55, "time": "20:10", "category": "Vehicle nuisance", "is_asb": True,
+     "location": "Hykeham Road, Lincoln", "lsoa": "E01026195",
+     "latitude": 53.2117, "longitude": -0.5566,
+     "description": "A youth on an off-road bike riding on the pavement outside the shops "
+                    "nearly hit the caller.",
+     "person": TREVOR_QUARRINGTON, "role": "victim"},
+    {"days_ago": 33, "time": "07:30", "category": "Theft from motor vehicle", "is_asb": False,
+     "location": "Hykeham Road, Lincoln", "lsoa": "E01026195",
+     "latitude": 53.2114, "longitude": -0.5571,
+     "description": "Tools stolen from the caller's van overnight; the side door lock was "
+                    "punched.",
+     "person": TREVOR_QUARRINGTON, "role": "victim"},
+]
+
+
 # --- applying the data -------------------------------------------------------------------------
 
 def already_seeded() -> bool:
@@ -1826,13 +2253,25 @@ def seed() -> dict[str, tuple[str, str]]:
     """Load the demo data and return {email: (role, password)}. Flushes; the caller commits."""
     organisations, neighbourhoods = _seed_organisations()
     users, passwords = _seed_users(organisations)
-    for spec in CASES:
-        _seed_case(spec, users, organisations, neighbourhoods)
+    cases = [_seed_case(spec, users, organisations, neighbourhoods) for spec in CASES]
+    # The incidents come last. Recording one queues the instant flag checks for its people, to go
+    # to Celery when the transaction commits; but SQLAlchemy's after_commit also fires when a
+    # savepoint is released, as sara.core.references does on starting a new series (the first
+    # action, say), which would send them off in the middle of the seed.
+    police = organisations[POLICE_FORCE]
+    for spec, case in zip(CASES, cases, strict=True):
+        _seed_incidents(case, spec, users[spec["owner"]], police)
+    for spec in CALLER_INCIDENTS:
+        _record_incident(spec, users[CALL_HANDLER], police, {})
     # As the scheduled jobs would overnight: flag the overdue actions and tell their people, then
     # flag the cases due for review, the evaluations awaiting sign-off and the cases closed
-    # without an approved evaluation.
+    # without an approved evaluation, and the repeat ASB victims and the complaints that reach
+    # the ASB case review threshold. (Recording the incidents also queued the instant checks for
+    # their people, which Celery runs once the caller commits: they find these same flags.)
     flag_jobs.scan_actions()
     flag_scan.scan_case_flags()
+    flag_scan.scan_repeat_victims()
+    flag_scan.scan_case_review()
     db.session.flush()
     return passwords
 
@@ -2039,13 +2478,87 @@ def _add_tactic(case: ProblemCase, user: User, tactic: tuple[str, str, str]) -> 
 _PERSON_FIELDS = ("name", "phone", "address", "postcode")
 
 
-def _add_person(case: ProblemCase, user: User, person: dict) -> None:
+def _person_values(person: dict) -> dict:
     values = {field: person.get(field) for field in _PERSON_FIELDS}
     born = person.get("date_of_birth")
     values["date_of_birth"] = date.fromisoformat(born) if born else None
+    return values
+
+
+def _add_person(case: ProblemCase, user: User, person: dict) -> None:
     people_service.add_person_to_case(
-        case, user, values, person["role"], list(person.get("vulnerabilities", ())),
+        case, user, _person_values(person), person["role"],
+        list(person.get("vulnerabilities", ())),
     )
+
+
+#: How far each of a case's incidents lies from the case's own point (about 20 to 80 metres), so
+#: that they do not sit on top of one another on the map.
+_NUDGES = ((0.0006, -0.0004), (-0.0004, 0.0007), (0.0002, 0.0003), (-0.0007, -0.0005),
+           (0.0005, 0.0010), (-0.0002, -0.0009))
+
+
+def _seed_incidents(case: ProblemCase, spec: dict, owner: User, organisation: Organisation) -> None:
+    """Record the case's incidents as its owner and link them to it."""
+    people = {link.person.name: link.person for link in people_service.case_people(case)}
+    for index, incident in enumerate(spec.get("incidents", ())):
+        nudge_lat, nudge_lon = _NUDGES[index % len(_NUDGES)]
+        near = (round(spec["latitude"] + nudge_lat, 4), round(spec["longitude"] + nudge_lon, 4))
+        recorded = _record_incident(incident, owner, organisation, people, near)
+        incident_service.link_incident(case, owner, recorded)
+
+
+def _record_incident(spec: dict, user: User, organisation: Organisation,
+                     people: dict[str, Person], near: tuple[float, float] | None = None):
+    """Record one incident as `user` would on the form, with its caller: one of `people` (by
+    name) or a caller given as a dict. `near` is where it lies unless it gives its own point."""
+    if spec["days_ago"] < 1:
+        raise ValueError(f"An incident is at least a day old: {spec['description']!r}")
+    hour, minute = (int(part) for part in spec.get("time", "21:00").split(":"))
+    day = today() - timedelta(days=spec["days_ago"])
+    occurred = datetime.combine(day, time(hour, minute), tzinfo=local_zone()).astimezone(UTC)
+    latitude, longitude = (spec["latitude"], spec["longitude"]) if "latitude" in spec else near
+    caller = spec["person"]
+    if isinstance(caller, str):
+        if caller not in people:
+            raise ValueError(f"{caller!r} is not one of the case's people")
+        person = people[caller]
+    else:
+        person = _caller(caller, user, organisation)
+    values = {
+        "category": spec["category"], "is_asb": spec["is_asb"], "occurred_dt": occurred,
+        "location_text": spec["location"], "postcode": spec.get("postcode"),
+        "latitude": latitude, "longitude": longitude, "lsoa_code": spec["lsoa"],
+        "description": spec["description"],
+    }
+    return incident_service.record_incident(organisation, user, values, [(person, spec["role"])])
+
+
+def _caller(spec: dict, user: User, organisation: Organisation) -> Person:
+    """The caller's profile: the person who matches by the duplicate rule, as a CAD import would
+    find them, or else a new profile."""
+    values = _person_values(spec)
+    matches = matching.probable_matches(
+        organisation.id, name=values["name"], date_of_birth=values["date_of_birth"],
+        phone=values["phone"], address=values["address"])
+    if matches:
+        return matches[0]
+    vulnerabilities = sorted(set(spec.get("vulnerabilities", ())))
+    if set(vulnerabilities) - set(VULNERABILITIES):
+        raise ValueError(f"Unknown vulnerabilities for {values['name']!r}: {vulnerabilities}")
+    person = Person(
+        reference=person_reference(), organisation_id=organisation.id, name=values["name"],
+        date_of_birth=values["date_of_birth"], phone=values["phone"], address=values["address"],
+        postcode=people_service.normalise_postcode(values["postcode"]), created_by_id=user.id,
+        vulnerabilities=[PersonVulnerability(kind=kind) for kind in vulnerabilities],
+    )
+    matching.fill_keys(person)
+    db.session.add(person)
+    db.session.flush()
+    audit.record("alteration", user=user, record_type="person", record_ref=person.reference,
+                 summary=f"Added {person.reference} as the caller for an incident",
+                 details={"after": {"name": person.name, "vulnerabilities": vulnerabilities}})
+    return person
 
 
 def _first_member(organisation: str) -> str:

@@ -18,6 +18,8 @@ def queue_person_checks(person_ids) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _check_after_commit(session):
+    if session.get_nested_transaction() is not None:
+        return  # only a savepoint was released; the real commit is still to come
     ids = session.info.pop(_KEY, None)
     if ids:
         from worker.tasks import check_people

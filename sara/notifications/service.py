@@ -50,6 +50,8 @@ def notify(users, *, kind: str, event_key: str, subject: str, body: str,
 
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session):
+    if session.get_nested_transaction() is not None:
+        return  # only a savepoint was released; the real commit is still to come
     ids = session.info.pop(_PENDING_KEY, None)
     if ids:
         from worker.tasks import send_notification_emails
