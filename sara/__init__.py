@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, g, has_request_context, redirect, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -88,16 +88,19 @@ def _register_blueprints(app: Flask) -> None:
     from sara.cases.views import bp as cases_bp
     from sara.core.views import bp as core_bp
     from sara.evaluation.views import bp as evaluation_bp
+    from sara.flags.views import bp as flags_bp
+    from sara.incidents.views import bp as incidents_bp
     from sara.library.views import bp as library_bp
     from sara.notifications.views import bp as notifications_bp
     from sara.partners.views import bp as partners_bp
     from sara.people.lookup_views import bp as lookup_bp
     from sara.people.views import bp as people_bp
+    from sara.people.views import person_bp
     from sara.supervision.views import bp as supervision_bp
 
     for blueprint in (core_bp, auth_bp, cases_bp, partners_bp, people_bp, actions_bp,
                       notifications_bp, lookup_bp, api_bp, evaluation_bp, library_bp,
-                      supervision_bp, audit_bp, admin_bp):
+                      supervision_bp, audit_bp, admin_bp, flags_bp, person_bp, incidents_bp):
         app.register_blueprint(blueprint)
     audit_hooks.register(app)
     import sara.api.models  # noqa: F401
@@ -140,8 +143,8 @@ def _configure_sqlite(engine: Engine) -> None:
     """Make the embedded SQLite database safe for the web app, worker and beat at once.
 
     SQLAlchemy, not the sqlite3 module, decides where transactions begin (so SAVEPOINTs work as
-    on PostgreSQL), and each transaction takes the write lock up front (BEGIN IMMEDIATE): two
-    processes can then never deadlock upgrading a read lock, they queue on busy_timeout instead.
+    on PostgreSQL). Transactions that may write take the write lock up front (BEGIN IMMEDIATE):
+    two processes then never deadlock upgrading a read lock, they queue on busy_timeout instead.
     """
 
     @event.listens_for(engine, "connect")
@@ -155,4 +158,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Page views only read (WAL lets them read while a worker holds the write lock, e.g.
+        # during a long import); everything else takes the write lock at once.
+        reading = has_request_context() and request.method in ("GET", "HEAD")
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -54,6 +54,10 @@ def visible_cases(user) -> sa.Select:
 
 def get_case_or_404(user, reference: str) -> ProblemCase:
     """The case, if `user` may see it; otherwise a 404, which is audited as access denied."""
+    if "\x00" in reference or len(reference) > 40:
+        # Cannot be a reference, and PostgreSQL refuses NUL characters in text.
+        _note_denied(user, reference.replace("\x00", "\\x00"))
+        abort(404)
     case = db.session.scalar(visible_cases(user).where(ProblemCase.reference == reference))
     if case is None:
         _note_denied(user, reference)
@@ -307,6 +311,117 @@ def can_lookup_people(user) -> bool:
 
 def can_view_person(user, person) -> bool:
     return can_lookup_people(user) and person.organisation_id == user.organisation_id
+
+
+def can_merge_people(user, person) -> bool:
+    """Merge another profile into `person`, or undo such a merge: it moves whose cases and
+    incidents are whose, so only a supervisor of the force that holds the record."""
+    return can_view_person(user, person) and user.role == "supervisor"
+
+
+# --- incidents ---------------------------------------------------------------------------------
+
+#: Who may upload incident files for their force: a bad file touches many records at once.
+IMPORT_ROLES = frozenset({"supervisor", "admin"})
+
+
+def incident_scope(user) -> ColumnElement[bool]:
+    """SQL condition: the incidents `user` may see: their own police force's, and no one else's
+    (incidents carry callers and victims; partners see them only as linked to a shared case)."""
+    from sara.incidents.models import Incident
+
+    if not _is_signed_in(user) or not user.organisation.is_police:
+        return sa.false()
+    return Incident.organisation_id == user.organisation_id
+
+
+def visible_incidents(user) -> sa.Select:
+    from sara.incidents.models import Incident
+
+    return sa.select(Incident).where(incident_scope(user))
+
+
+def get_incident_or_404(user, incident_id: int):
+    from sara.incidents.models import Incident
+
+    incident = db.session.scalar(visible_incidents(user).where(Incident.id == incident_id))
+    if incident is None:
+        abort(404)
+    return incident
+
+
+def can_record_incidents(user) -> bool:
+    """Officers, supervisors and call handlers of a police force record incidents by form."""
+    return can_lookup_people(user)
+
+
+def can_see_incident_people(user, incident) -> bool:
+    """The people on an incident: the same users who may look people up in that force."""
+    return can_lookup_people(user) and incident.organisation_id == user.organisation_id
+
+
+def can_import_incidents(user) -> bool:
+    return _is_signed_in(user) and user.organisation.is_police and user.role in IMPORT_ROLES
+
+
+def get_import_or_404(user, import_id: int):
+    """An upload's status page: for the importers of the force it was uploaded for."""
+    from sara.incidents.models import IncidentImport
+
+    job = db.session.get(IncidentImport, import_id)
+    if job is None or not can_import_incidents(user) or job.organisation_id != user.organisation_id:
+        abort(404)
+    return job
+
+
+def can_link_incidents(user, case: ProblemCase) -> bool:
+    """Linking incidents to a case is part of its analysis."""
+    return can_edit_analysis(user, case)
+
+
+def linkable_incidents(case: ProblemCase) -> sa.Select:
+    """The incidents that may be linked to `case`, or suggested for it: its own force's."""
+    from sara.incidents.models import Incident
+
+    return sa.select(Incident).where(Incident.organisation_id == case.organisation_id)
+
+
+# --- flags -------------------------------------------------------------------------------------
+
+FLAG_QUEUE_ROLES = frozenset({"supervisor", "admin"})
+
+
+def can_see_flag_queue(user) -> bool:
+    """The force's flag queue: its supervisors and admins."""
+    return (_is_signed_in(user) and user.organisation.is_police
+            and user.role in FLAG_QUEUE_ROLES)
+
+
+def flag_scope(user) -> ColumnElement[bool]:
+    """SQL condition: the flags on `user`'s queue. A flag on a case belongs to the force that owns
+    the case (never to those it is shared with); a flag about a person alone belongs to the force
+    that holds the person's record."""
+    from sara.flags.models import Flag
+    from sara.people.models import Person
+
+    if not can_see_flag_queue(user):
+        return sa.false()
+    # correlate(None): these stay whole lists even inside a query that joins cases or people.
+    own_cases = (sa.select(ProblemCase.id)
+                 .where(ProblemCase.organisation_id == user.organisation_id).correlate(None))
+    own_people = (sa.select(Person.id)
+                  .where(Person.organisation_id == user.organisation_id).correlate(None))
+    return sa.or_(Flag.case_id.in_(own_cases),
+                  sa.and_(Flag.case_id.is_(None), Flag.person_id.in_(own_people)))
+
+
+def get_flag_or_404(user, flag_id: int):
+    from sara.flags.models import Flag
+
+    flag = db.session.scalar(sa.select(Flag).where(Flag.id == flag_id, flag_scope(user)))
+    if flag is None:
+        abort(404)
+    return flag
 
 
 # --- administration and the audit log ----------------------------------------------------------

@@ -148,3 +148,10 @@ def test_no_gov_uk_crown_or_transport_font(client):
     assert "govuk-footer__crown" not in html and "Crown copyright" not in html
     assert "govuk-logo" not in html
     assert "GDS Transport" not in html
+
+
+@pytest.mark.parametrize("path", ["/cases/PS-2026%0000001", "/cases/PS-2026%0000001/timeline",
+                                  "/cases/" + "X" * 300, "/people/PN-0%0001"])
+def test_hostile_references_answer_404_not_500(browser, officer, path):
+    response = browser(officer).get(path)
+    assert response.status_code == 404

@@ -66,3 +66,43 @@ def send_notification_emails(self, notification_ids: list[int]) -> int:
     if failed and self.request.retries < self.max_retries:
         raise self.retry(args=[failed])
     return sent
+
+
+@shared_task(name="worker.tasks.import_incidents_file")
+def import_incidents_file(import_id: int) -> str:
+    """Import an uploaded incident file: the rows in one transaction (or none of them), its
+    progress in short ones of their own (sara.incidents.service.progress_writer), then the
+    outcome and error report. The stored file is removed whatever happens."""
+    from sara.incidents import service as incidents
+    from sara.incidents.importer import ImportRefused
+
+    job = incidents.start_import(import_id)
+    db.session.commit()
+    if job is None:
+        incidents.discard_upload(import_id)
+        db.session.commit()
+        return "nothing to import"
+    try:
+        try:
+            result = incidents.run_import(job)
+        except ImportRefused as refused:
+            db.session.rollback()  # nothing was written, and nothing may be
+            incidents.refuse_import(job, refused.result)
+            outcome = f"refused: {refused.result.invalid} invalid rows"
+        else:
+            incidents.finish_import(job, result)
+            outcome = (f"{result.imported} imported, {result.duplicates} already there, "
+                       f"{result.invalid} invalid")
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("importing upload %s failed", import_id)
+        incidents.abandon_import(import_id, "the import stopped unexpectedly "
+                                            f"({type(exc).__name__}); nothing was imported")
+        db.session.commit()
+        raise
+    finally:
+        incidents.discard_upload(import_id)
+        db.session.commit()
+    log.info("import %s: %s", import_id, outcome)
+    return outcome

@@ -19,6 +19,10 @@ from sara.auth import service as auth_service
 from sara.auth.models import ROLES, User
 from sara.core.settings import get_setting, set_setting
 from sara.extensions import db
+from sara.flags import service as flag_service
+from sara.flags.forms import RULE_FORMS, RULE_RANGES
+from sara.flags.models import FLAG_KINDS
+from sara.flags.rules import current_rule
 from sara.library.forms import LibraryAccessForm
 from sara.orgs import service as org_service
 from sara.orgs.models import Organisation
@@ -257,3 +261,43 @@ def settings():
             flash("No changes to save.", "success")
         return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form), _status(form)
+
+
+# --- flag rules --------------------------------------------------------------------------------
+
+@bp.route("/flag-rules", methods=["GET", "POST"])
+def flag_rules():
+    """One form per rule. Saving new numbers adds a version of the rule; the rule's flags are
+    rescanned once the change is committed."""
+    posted = request.form.get("rule") if request.method == "POST" else None
+    if request.method == "POST" and posted not in RULE_FORMS:
+        abort(400)
+    current = {kind: current_rule(kind) for kind in RULE_FORMS}
+    forms = {
+        kind: form_class() if kind == posted else form_class(
+            formdata=None, data={**current[kind][1], "version": str(current[kind][0])})
+        for kind, form_class in RULE_FORMS.items()
+    }
+    form = forms.get(posted)
+    if form is not None and form.validate_on_submit():
+        seen = form.version.data
+        try:
+            version = flag_service.change_rule(
+                posted, {name: form[name].data for name in RULE_RANGES[posted]}, current_user,
+                seen_version=int(seen) if (seen or "").isdigit() else None,
+            )
+        except flag_service.FlagError as error:
+            form.form_errors.append(str(error))
+            # Saving again now applies these numbers over the version the admin has just seen.
+            form.version.data = str(current[posted][0])
+        else:
+            if version is None:
+                flash("No changes to save.", "success")
+            else:
+                db.session.commit()
+                flash(f"{FLAG_KINDS[posted]}: saved as version {version}. Its flags are being "
+                      "rescanned with the new numbers.", "success")
+            return redirect(url_for("admin.flag_rules", _anchor=posted))
+    return render_template(
+        "admin/flag_rules.html", forms=forms, current=current, form=form, kinds=FLAG_KINDS,
+    ), (_status(form) if form is not None else 200)

@@ -32,7 +32,10 @@ def record(
 ) -> AuditEvent:
     """Add one audit row to the current transaction (flushed with it, never on its own)."""
     if has_request_context():
-        details = {**(details or {}), "path": request.path, "method": request.method}
+        # PostgreSQL cannot store NUL characters; a hostile URL must still leave its trace.
+        path = request.path.replace("\x00", "\\x00")[:500]
+        details = {**(details or {}), "path": path, "method": request.method}
+    summary = summary.replace("\x00", "\\x00")
     event = AuditEvent(
         action=action,
         user_id=getattr(user, "id", None),

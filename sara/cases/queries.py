@@ -18,7 +18,7 @@ from sara.core.types import today as local_today
 from sara.core.types import utcnow
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
-from sara.flags.rules import CLOSED_WITHOUT_EVALUATION_EXEMPT, RULE_DEFAULTS
+from sara.flags.rules import CLOSED_WITHOUT_EVALUATION_EXEMPT, current_rule
 
 #: The evaluation states a case can be listed by. "returned" is a draft carrying the supervisor's
 #: comments; "draft" is one without. Every case is in exactly one of them.
@@ -35,11 +35,12 @@ REVIEW_FILTERS = {"due": "Due or overdue"}
 # --- the rules, as SQL over a case outer-joined to its evaluation ------------------------------
 
 def review_due(now: datetime | None = None, today: date | None = None) -> sa.ColumnElement[bool]:
-    """An open case with no supervisor review in 28 days (counting from its creation if it was
+    """An open case with no supervisor review in N days (the rule's number, 28 by default,
+    counting from its creation if it was
     never reviewed), or past its next review date. The same condition as the review-overdue flag
     (sara.flags.scan.scan_review_overdue); a test proves they select the same cases."""
     now, today = now or utcnow(), today or local_today()
-    days = RULE_DEFAULTS["review_overdue"]["days"]
+    days = current_rule("review_overdue")[1]["days"]
     last_seen = sa.func.coalesce(ProblemCase.last_reviewed_dt, ProblemCase.created_dt)
     return sa.and_(
         ProblemCase.status == "open",

@@ -64,18 +64,31 @@ RULE_LABELS = {
 
 
 def current_rule(kind: str) -> tuple[int, dict]:
-    """(version, params) of the rule in force; version 1 is the defaults."""
+    """(version, params) of the rule in force; version 1 is the defaults. Read once per web
+    request (a page asks for it many times); forget_rules() after changing one."""
     import sqlalchemy as sa
+    from flask import g, has_request_context
 
     from sara.extensions import db
     from sara.flags.models import FlagRule
 
-    row = db.session.scalar(
-        sa.select(FlagRule).where(FlagRule.kind == kind).order_by(FlagRule.version.desc()).limit(1)
-    )
-    if row is None:
-        return 1, dict(EDITABLE_RULES[kind])
-    return row.version, {**EDITABLE_RULES[kind], **row.params}
+    cache = g.setdefault("_flag_rules", {}) if has_request_context() else {}
+    if kind not in cache:
+        row = db.session.scalar(
+            sa.select(FlagRule).where(FlagRule.kind == kind)
+            .order_by(FlagRule.version.desc()).limit(1)
+        )
+        cache[kind] = ((1, dict(EDITABLE_RULES[kind])) if row is None
+                       else (row.version, {**EDITABLE_RULES[kind], **row.params}))
+    version, params = cache[kind]
+    return version, dict(params)
+
+
+def forget_rules() -> None:
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.pop("_flag_rules", None)
 
 
 def is_repeat_victim(incidents, *, now, threshold: int, window_days: int) -> bool:

@@ -20,7 +20,7 @@ from sara.core.types import utcnow
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
 from sara.flags.models import Flag
-from sara.flags.rules import CLOSED_WITHOUT_EVALUATION_EXEMPT, RULE_DEFAULTS, current_rule
+from sara.flags.rules import current_rule
 from sara.incidents.models import CaseIncident, IncidentPerson
 
 
@@ -102,8 +102,9 @@ def scan_action_overdue(today: date | None = None, action_ids=None) -> ScanResul
 
 # --- case flags: review overdue, evaluation awaiting sign-off, closed without evaluation -------
 
-def _scan_cases(kind: str, condition, evidence, case_ids, now) -> ScanResult:
-    """Raise `kind` for every case meeting `condition`; resolve those that no longer do."""
+def _scan_cases(kind: str, condition, evidence, case_ids, now, version: int = 1) -> ScanResult:
+    """Raise `kind` for every case meeting `condition`; resolve those that no longer do. New flags
+    record `version`, the version of the rule's numbers that raised them."""
     result = ScanResult(kind)
     source = (
         sa.select(
@@ -112,7 +113,7 @@ def _scan_cases(kind: str, condition, evidence, case_ids, now) -> ScanResult:
             ProblemCase.id,
             sa.literal("raised"),
             evidence,
-            sa.literal(1),
+            sa.literal(version),
             sa.literal(now, type_=Flag.raised_dt.type),
         )
         .select_from(ProblemCase)
@@ -145,37 +146,35 @@ def _scan_cases(kind: str, condition, evidence, case_ids, now) -> ScanResult:
 
 def scan_review_overdue(case_ids=None, now=None, today=None) -> ScanResult:
     now, today = now or utcnow(), today or local_today()
-    days = RULE_DEFAULTS["review_overdue"]["days"]
-    last_seen = sa.func.coalesce(ProblemCase.last_reviewed_dt, ProblemCase.created_dt)
-    condition = sa.and_(
-        ProblemCase.status == "open",
-        sa.or_(last_seen < now - timedelta(days=days), ProblemCase.next_review_date < today),
-    )
+    from sara.cases.queries import review_due  # the one definition, shared with the case list
+
+    version, params = current_rule("review_overdue")
+    days = params["days"]
+    condition = review_due(now, today)
     evidence = json_object(
         last_reviewed=sa.cast(ProblemCase.last_reviewed_dt, sa.String),
         next_review_date=sa.cast(ProblemCase.next_review_date, sa.String),
         days=sa.literal(days), checked_on=sa.literal(today.isoformat()),
     )
-    return _scan_cases("review_overdue", condition, evidence, case_ids, now)
+    return _scan_cases("review_overdue", condition, evidence, case_ids, now, version)
 
 
 def scan_evaluation_unsigned(case_ids=None, now=None) -> ScanResult:
     now = now or utcnow()
-    days = RULE_DEFAULTS["evaluation_unsigned"]["days"]
+    version, params = current_rule("evaluation_unsigned")
+    days = params["days"]
     condition = sa.and_(Evaluation.status == "submitted",
                         Evaluation.submitted_dt < now - timedelta(days=days))
     evidence = json_object(submitted=sa.cast(Evaluation.submitted_dt, sa.String),
                            days=sa.literal(days))
-    return _scan_cases("evaluation_unsigned", condition, evidence, case_ids, now)
+    return _scan_cases("evaluation_unsigned", condition, evidence, case_ids, now, version)
 
 
 def scan_closed_unevaluated(case_ids=None, now=None) -> ScanResult:
+    from sara.cases.queries import closed_unevaluated  # shared with the case list
+
     now = now or utcnow()
-    condition = sa.and_(
-        ProblemCase.status == "closed",
-        ProblemCase.closure_reason.not_in(CLOSED_WITHOUT_EVALUATION_EXEMPT),
-        sa.or_(Evaluation.id.is_(None), Evaluation.status != "approved"),
-    )
+    condition = closed_unevaluated()
     evidence = json_object(closure_reason=ProblemCase.closure_reason,
                            evaluation=sa.func.coalesce(Evaluation.status, "not_started"))
     return _scan_cases("closed_unevaluated", condition, evidence, case_ids, now)

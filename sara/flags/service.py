@@ -1,13 +1,25 @@
-"""Reading flags and moving them through their life cycle."""
+"""Reading flags, moving them through their life cycle, the supervisors' flag queue, and
+changing the numbers of the rules that raise them."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from dataclasses import dataclass
+from datetime import timedelta
 
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session, aliased
+
+from sara import policy
 from sara.audit import service as audit
+from sara.cases.models import ProblemCase
 from sara.core.types import utcnow
 from sara.extensions import db
-from sara.flags.models import Flag
+from sara.flags.models import FLAG_KINDS, Flag, FlagRule
+from sara.flags.rules import EDITABLE_RULES, current_rule, forget_rules
+from sara.incidents.models import CaseIncident, IncidentPerson
+from sara.orgs.models import Neighbourhood
+from sara.people.models import CasePerson, Person
 
 
 class FlagError(ValueError):
@@ -59,6 +71,8 @@ def _window(days) -> str:
 
 
 def acknowledge(flag: Flag, user) -> None:
+    # Lock the row first: of two supervisors acknowledging at once, the second sees the first's.
+    db.session.refresh(flag, with_for_update={"of": Flag})
     if flag.status != "raised":
         raise FlagError("Only a newly raised flag can be acknowledged")
     flag.status = "acknowledged"
@@ -74,3 +88,212 @@ def _case(case_id):
     from sara.cases.models import ProblemCase
 
     return db.session.get(ProblemCase, case_id)
+
+
+# --- the supervisors' flag queue ---------------------------------------------------------------
+
+#: The neighbourhood filter's value for flags about people on no case of the force.
+NO_NEIGHBOURHOOD = "none"
+#: How far back the "resolved" list looks.
+RESOLVED_DAYS = 30
+
+
+@dataclass
+class QueueFilters:
+    kind: str | None = None
+    #: A neighbourhood id, NO_NEIGHBOURHOOD, or None for any
+    neighbourhood: int | str | None = None
+    is_resolved: bool = False
+    page: int = 1
+
+
+@dataclass
+class QueueRow:
+    flag: Flag
+    case_reference: str | None
+    case_title: str | None
+    person_reference: str | None
+    person_name: str | None
+    #: The flag's case's neighbourhood; for a flag about a person alone, those of the force's
+    #: cases the person is linked to (possibly none)
+    neighbourhoods: list[str]
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _person_on_a_case(organisation_id: int, neighbourhood_id: int | None = None):
+    """SQL condition on Flag: its person is linked, as a case's person or through one of its
+    incidents, to a case of the organisation (in the neighbourhood, if one is given)."""
+    linked_case = aliased(ProblemCase)
+    case_conditions = [linked_case.organisation_id == organisation_id]
+    if neighbourhood_id is not None:
+        case_conditions.append(linked_case.neighbourhood_id == neighbourhood_id)
+    as_case_person = (
+        sa.select(CasePerson.id)
+        .join(linked_case, linked_case.id == CasePerson.case_id)
+        .where(CasePerson.person_id == Flag.person_id, *case_conditions)
+    )
+    through_incident = (
+        sa.select(IncidentPerson.id)
+        .join(CaseIncident, CaseIncident.incident_id == IncidentPerson.incident_id)
+        .join(linked_case, linked_case.id == CaseIncident.case_id)
+        .where(IncidentPerson.person_id == Flag.person_id, *case_conditions)
+    )
+    return sa.or_(sa.exists(as_case_person), sa.exists(through_incident))
+
+
+def _queue_query(user, filters: QueueFilters, flag_case, now) -> sa.Select:
+    """The flags on `user`'s queue that pass `filters`, outer-joined to the flag's case."""
+    query = (
+        sa.select(Flag)
+        .outerjoin(flag_case, flag_case.id == Flag.case_id)
+        .where(policy.flag_scope(user))
+    )
+    if filters.is_resolved:
+        query = query.where(Flag.resolved_dt.is_not(None),
+                            Flag.resolved_dt >= now - timedelta(days=RESOLVED_DAYS))
+    else:
+        query = query.where(Flag.resolved_dt.is_(None))
+    if filters.kind:
+        query = query.where(Flag.kind == filters.kind)
+    if filters.neighbourhood == NO_NEIGHBOURHOOD:
+        query = query.where(Flag.case_id.is_(None),
+                            ~_person_on_a_case(user.organisation_id))
+    elif filters.neighbourhood is not None:
+        query = query.where(sa.or_(
+            flag_case.neighbourhood_id == filters.neighbourhood,
+            sa.and_(Flag.case_id.is_(None),
+                    _person_on_a_case(user.organisation_id, filters.neighbourhood)),
+        ))
+    return query
+
+
+def flag_queue(user, filters: QueueFilters, per_page: int = 50) -> QueuePage:
+    """A page of the live (or recently resolved) flags of `user`'s force, newest first."""
+    now = utcnow()
+    flag_case = aliased(ProblemCase)
+    query = _queue_query(user, filters, flag_case, now)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    page = max(1, filters.page)
+    if (page - 1) * per_page >= total:
+        return QueuePage([], total, page, per_page)
+    newest = (Flag.resolved_dt.desc() if filters.is_resolved else Flag.raised_dt.desc())
+    rows = db.session.execute(
+        query.add_columns(flag_case.reference, flag_case.title, Neighbourhood.name,
+                          Person.reference, Person.name)
+        .outerjoin(Neighbourhood, Neighbourhood.id == flag_case.neighbourhood_id)
+        .outerjoin(Person, Person.id == Flag.person_id)
+        .order_by(newest, Flag.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    people_alone = {flag.person_id for flag, *_ in rows if flag.case_id is None and flag.person_id}
+    around = _neighbourhoods_of_people(user.organisation_id, people_alone)
+    return QueuePage(
+        [QueueRow(flag, case_ref, case_title, person_ref, person_name,
+                  [hood] if flag.case_id is not None else around.get(flag.person_id, []))
+         for flag, case_ref, case_title, hood, person_ref, person_name in rows],
+        total, page, per_page,
+    )
+
+
+def _neighbourhoods_of_people(organisation_id: int, person_ids) -> dict[int, list[str]]:
+    """person id -> the neighbourhoods of the organisation's cases they are linked to, in one
+    query for a whole page."""
+    if not person_ids:
+        return {}
+    links = sa.union(
+        sa.select(CasePerson.person_id, CasePerson.case_id)
+        .where(CasePerson.person_id.in_(person_ids)),
+        sa.select(IncidentPerson.person_id, CaseIncident.case_id)
+        .join(CaseIncident, CaseIncident.incident_id == IncidentPerson.incident_id)
+        .where(IncidentPerson.person_id.in_(person_ids)),
+    ).subquery()
+    found: dict[int, list[str]] = {}
+    for person_id, name in db.session.execute(
+        sa.select(links.c.person_id, Neighbourhood.name).distinct()
+        .join(ProblemCase, ProblemCase.id == links.c.case_id)
+        .join(Neighbourhood, Neighbourhood.id == ProblemCase.neighbourhood_id)
+        .where(ProblemCase.organisation_id == organisation_id)
+        .order_by(links.c.person_id, Neighbourhood.name)
+    ):
+        found.setdefault(person_id, []).append(name)
+    return found
+
+
+# --- editing the rules' numbers ----------------------------------------------------------------
+
+#: The scan job (sara.flags.jobs.JOBS) that re-applies each editable rule.
+RESCAN_JOBS = {
+    "repeat_victim": "repeat-victims",
+    "case_review": "case-review",
+    "review_overdue": "reviews",
+    "evaluation_unsigned": "reviews",
+}
+_RESCANS_KEY = "sara_flag_rescans"
+
+
+def change_rule(kind: str, params: dict, user, *, seen_version: int | None = None) -> int | None:
+    """Store new numbers for the rule as its next version, audit the change and rescan once the
+    transaction commits. Returns the new version, or None when the numbers are unchanged.
+    `seen_version` is the version the user edited; if someone saved another since, FlagError."""
+    version, before = current_rule(kind)
+    if seen_version is not None and seen_version != version:
+        raise FlagError(f"Someone else changed this rule while you were editing it (it is now "
+                        f"version {version}). Check the numbers below and save again.")
+    after = {key: int(params[key]) for key in EDITABLE_RULES[kind]}
+    if after == before:
+        return None
+    try:
+        with db.session.begin_nested():
+            db.session.add(FlagRule(kind=kind, version=version + 1, params=after,
+                                    created_by_id=user.id))
+    except sa.exc.IntegrityError:
+        # Two admins saving at once: the unique (kind, version) lets only one of them win.
+        raise FlagError("Someone else changed this rule at the same moment. Check the numbers "
+                        "below and save again.") from None
+    audit.record(
+        "alteration", user=user, record_type="setting", record_ref=f"flag_rule:{kind}",
+        summary=f"Changed the flag rule '{FLAG_KINDS[kind]}' to version {version + 1}",
+        details={"before": before, "after": after, "version": version + 1,
+                 "changes": [{"field": key, "before": before.get(key), "after": value}
+                             for key, value in after.items() if before.get(key) != value]},
+    )
+    forget_rules()
+    queue_rescan(kind)
+    return version + 1
+
+
+def queue_rescan(kind: str) -> None:
+    """Rescan the rule's flags as soon as the current transaction commits (a rolled-back change
+    rescans nothing, and the scan sees the new numbers)."""
+    db.session.info.setdefault(_RESCANS_KEY, set()).add(RESCAN_JOBS[kind])
+
+
+@event.listens_for(Session, "after_commit")
+def _rescan_after_commit(session):
+    if session.in_nested_transaction():
+        # SQLAlchemy sends after_commit for a SAVEPOINT's release too (change_rule uses one);
+        # only the real commit may hand the rescan over.
+        return
+    names = session.info.pop(_RESCANS_KEY, None)
+    if names:
+        from worker.tasks import run_scan
+
+        for name in sorted(names):
+            run_scan.delay(name)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rescans(session, previous_transaction):
+    if not previous_transaction.nested:
+        session.info.pop(_RESCANS_KEY, None)

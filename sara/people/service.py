@@ -1,4 +1,5 @@
-"""Adding people to cases and removing them. Functions flush; the caller commits.
+"""People on cases: adding them (new, or an existing profile when the duplicate rule finds one),
+removing them, and what a person's page shows. Functions flush; the caller commits.
 
 Timeline entries name people only by their reference: the timeline is shown to partners, and a
 person's details follow the case's personal-details setting.
@@ -7,6 +8,7 @@ person's details follow the case's personal-details setting.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from sara.cases.models import ProblemCase
 from sara.core.references import person_reference
 from sara.core.types import today
 from sara.extensions import db
+from sara.people import matching
 from sara.people.matching import fill_keys
 from sara.people.models import (
     PERSON_ROLES,
@@ -120,3 +123,160 @@ def unlink_person(case: ProblemCase, actor, link_id: int) -> None:
     audit.record("alteration", user=actor, case=case, record_type="person", record_ref=reference,
                  summary=f"Removed {reference} ({role}) from {case.reference}",
                  details={"before": {"role": role}})
+
+
+# --- finding a profile by its reference --------------------------------------------------------
+
+_REFERENCE = re.compile(r"^PN-[A-Z0-9]{1,9}$")
+
+
+def clean_reference(value: str | None) -> str | None:
+    """`pn-000123`, ` PN-000123 ` or `123` -> `PN-000123`; None for anything that cannot be a
+    person reference (so that it never reaches a query: PostgreSQL refuses NUL bytes)."""
+    text = (value or "").strip().upper()
+    if text.isdigit() and len(text) <= 6:
+        text = f"PN-{int(text):06d}"
+    return text if _REFERENCE.match(text) else None
+
+
+def get_person(organisation_id: int, reference: str | None) -> Person | None:
+    """The organisation's profile with this reference, merged or not; None otherwise."""
+    reference = clean_reference(reference)
+    if reference is None:
+        return None
+    return db.session.scalar(sa.select(Person).where(Person.reference == reference,
+                                                     Person.organisation_id == organisation_id))
+
+
+# --- duplicates when adding a person -----------------------------------------------------------
+
+@dataclass
+class ProbableMatch:
+    person: Person
+    #: Why the duplicate rule matched, in words
+    reasons: list[str] = field(default_factory=list)
+    #: The roles this person already has on the case in hand
+    roles_on_case: list[str] = field(default_factory=list)
+
+
+def match_reasons(person: Person, values: dict) -> list[str]:
+    """The parts of the duplicate rule (sara.people.matching) that `person` meets."""
+    name, born = values.get("name"), values.get("date_of_birth")
+    reasons = []
+    if name and born and person.name_key == matching.name_key(name) \
+            and person.date_of_birth == born:
+        reasons.append("same name and date of birth")
+    phone = matching.phone_key(values.get("phone"))
+    if phone and person.phone_key == phone:
+        reasons.append("same phone number")
+    address = matching.address_key(values.get("address"))
+    surname = matching.surname_key(name)
+    if address and surname and person.address_key == address and person.surname_key == surname:
+        reasons.append("same address and surname")
+    return reasons
+
+
+def probable_duplicates(case: ProblemCase, values: dict) -> list[ProbableMatch]:
+    """Existing profiles of the case's force that are probably the person being added."""
+    people = matching.probable_matches(
+        case.organisation_id, name=values.get("name"), date_of_birth=values.get("date_of_birth"),
+        phone=values.get("phone"), address=values.get("address"),
+    )
+    if not people:
+        return []
+    roles: dict[int, list[str]] = {}
+    for person_id, role in db.session.execute(
+        sa.select(CasePerson.person_id, CasePerson.role)
+        .where(CasePerson.case_id == case.id, CasePerson.person_id.in_([p.id for p in people]))
+        .order_by(CasePerson.role)
+    ):
+        roles.setdefault(person_id, []).append(role)
+    return [ProbableMatch(person=p, reasons=match_reasons(p, values),
+                          roles_on_case=roles.get(p.id, [])) for p in people]
+
+
+def record_duplicates_shown(case: ProblemCase, actor, matches: list[ProbableMatch]) -> None:
+    """Showing a probable duplicate shows their personal details: a consultation of each."""
+    for match in matches:
+        audit.record("consultation", user=actor, case=case, record_type="person",
+                     record_ref=match.person.reference,
+                     summary=f"Shown as a probable duplicate while adding a person to "
+                             f"{case.reference}",
+                     details={"reasons": match.reasons})
+
+
+def add_existing_person_to_case(case: ProblemCase, actor, person: Person, role: str,
+                                vulnerabilities: list[str] = ()) -> CasePerson:
+    """Link a profile the force already holds, instead of creating a duplicate. Vulnerabilities
+    ticked on the form are added to the profile (never removed: others may have recorded them)."""
+    if role not in PERSON_ROLES:
+        raise PersonError("Choose the person's part in the case", field="role")
+    unknown = set(vulnerabilities) - set(VULNERABILITIES)
+    if unknown:
+        raise PersonError("Choose vulnerabilities from the list", field="vulnerabilities")
+    if person.organisation_id != case.organisation_id:
+        raise PersonError("There is no profile with that reference")
+    if person.merged_into_id is not None:
+        kept = db.session.get(Person, person.merged_into_id)
+        raise PersonError(f"{person.reference} was merged into {kept.reference}: link that "
+                          f"profile instead")
+    already = db.session.scalar(sa.select(CasePerson.id).where(
+        CasePerson.case_id == case.id, CasePerson.person_id == person.id,
+        CasePerson.role == role))
+    if already is not None:
+        raise PersonError(f"{person.reference} is already linked to this case as "
+                          f"{PERSON_ROLES[role].lower()}")
+    added = sorted(set(vulnerabilities) - {v.kind for v in person.vulnerabilities})
+    for kind in added:
+        person.vulnerabilities.append(PersonVulnerability(kind=kind))
+    link = CasePerson(case_id=case.id, person=person, role=role, created_by_id=actor.id)
+    db.session.add(link)
+    db.session.flush()
+    case_service.record_event(
+        case, actor, "person_linked",
+        summary=f"Linked {person.reference} as {link.role_label.lower()}",
+    )
+    audit.record(
+        "alteration", user=actor, case=case, record_type="person", record_ref=person.reference,
+        summary=f"Linked the existing profile {person.reference} to {case.reference} as "
+                f"{link.role_label.lower()}",
+        details={"after": {"role": role, "vulnerabilities_added": added}},
+    )
+    return link
+
+
+# --- what a person's page shows ----------------------------------------------------------------
+
+def person_cases(person: Person, viewer) -> list[tuple[ProblemCase, list[CasePerson]]]:
+    """The cases the person is linked to that `viewer` may see (the policy's case scope decides),
+    each with the person's links to it, newest case first."""
+    from sara import policy
+
+    rows = db.session.execute(
+        sa.select(CasePerson, ProblemCase).join(ProblemCase, ProblemCase.id == CasePerson.case_id)
+        .where(CasePerson.person_id == person.id, policy.case_scope(viewer))
+        .order_by(ProblemCase.created_dt.desc(), ProblemCase.id.desc(), CasePerson.role)
+    ).all()
+    grouped: dict[int, tuple[ProblemCase, list[CasePerson]]] = {}
+    for link, case in rows:
+        grouped.setdefault(case.id, (case, []))[1].append(link)
+    return list(grouped.values())
+
+
+def person_incidents(person: Person, viewer):
+    """(IncidentPerson, Incident) for every incident the person is linked to that `viewer` may
+    see, newest first."""
+    from sara import policy
+    from sara.incidents.models import Incident, IncidentPerson
+
+    return db.session.execute(
+        sa.select(IncidentPerson, Incident)
+        .join(Incident, Incident.id == IncidentPerson.incident_id)
+        .where(IncidentPerson.person_id == person.id, policy.incident_scope(viewer))
+        .order_by(Incident.occurred_dt.desc(), IncidentPerson.id)
+    ).all()
+
+
+def record_person_viewed(person: Person, viewer, summary: str = "Viewed the person page") -> None:
+    audit.record("consultation", user=viewer, record_type="person", record_ref=person.reference,
+                 summary=summary)

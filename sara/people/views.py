@@ -1,18 +1,31 @@
-"""Adding people to a case and removing them."""
+"""People: adding them to a case (or linking the profile the force already holds), removing them,
+a person's own page, and merging two profiles of the same person.
+
+Two blueprints: `people` for the routes under a case (the case's access rules apply), `person` for
+a person's page, which only the force's call handlers, officers and supervisors may open.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from sara import policy
 from sara.admin.forms import ConfirmForm
+from sara.audit import service as audit
 from sara.extensions import db
+from sara.flags.service import live_flags_for_person
+from sara.people import merge as merging
 from sara.people import service
-from sara.people.forms import PersonForm
+from sara.people.forms import LinkPersonForm, MergeForm, PersonForm
+from sara.people.models import PERSON_ROLES, PersonMerge
 
 bp = Blueprint("people", __name__, url_prefix="/cases/<reference>/people")
+person_bp = Blueprint("person", __name__, url_prefix="/people")
 
+
+# --- people on a case --------------------------------------------------------------------------
 
 def _case(reference: str):
     case = policy.get_case_or_404(current_user, reference)
@@ -25,21 +38,59 @@ def _case(reference: str):
 def add_person(reference: str):
     case = _case(reference)
     form = PersonForm()
+    matches = []
     if form.validate_on_submit():
-        try:
-            link = service.add_person_to_case(
-                case, current_user, form.person_values(), form.role.data,
-                form.vulnerabilities.data or [],
-            )
-        except service.PersonError as error:
-            field = form._fields.get(error.field) if error.field else None
-            (field.errors if field is not None else form.form_errors).append(error.message)
-        else:
+        values = form.person_values()
+        if form.confirmed.data != "1":
+            matches = service.probable_duplicates(case, values)
+        if matches:
+            # Their details are on the page: a consultation of each, kept even though nothing
+            # else is saved (the audit hook rolls back what a POST leaves uncommitted).
+            service.record_duplicates_shown(case, current_user, matches)
             db.session.commit()
-            flash(f"{link.person.name} added as {link.role_label.lower()}.", "success")
-            return redirect(url_for("cases.show", reference=case.reference) + "#people")
+        else:
+            try:
+                link = service.add_person_to_case(
+                    case, current_user, values, form.role.data, form.vulnerabilities.data or [],
+                )
+            except service.PersonError as error:
+                field = form._fields.get(error.field) if error.field else None
+                (field.errors if field is not None else form.form_errors).append(error.message)
+            else:
+                db.session.commit()
+                flash(f"{link.person.name} added as {link.role_label.lower()}.", "success")
+                return redirect(url_for("cases.show", reference=case.reference) + "#people")
     status = 400 if "csrf_token" in form.errors else 200
-    return render_template("people/add.html", form=form, case=case), status
+    return render_template(
+        "people/add.html", form=form, case=case, matches=matches, roles=PERSON_ROLES,
+        confirmed=bool(matches) or form.confirmed.data == "1",
+    ), status
+
+
+@bp.route("/link", methods=["POST"])
+def link_person(reference: str):
+    """Link an existing profile, offered as a probable duplicate, instead of creating one."""
+    case = _case(reference)
+    form = LinkPersonForm()
+    back = redirect(url_for("cases.show", reference=case.reference) + "#people")
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash(_first_error(form), "error")
+        return back
+    person = service.get_person(case.organisation_id, form.person_ref.data)
+    try:
+        if person is None:
+            raise service.PersonError("There is no profile with that reference")
+        link = service.add_existing_person_to_case(
+            case, current_user, person, form.role.data, form.vulnerabilities.data or [])
+    except service.PersonError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return back
+    db.session.commit()
+    flash(f"{person.name} ({person.reference}) linked as {link.role_label.lower()}.", "success")
+    return back
 
 
 @bp.route("/<int:link_id>/remove", methods=["POST"])
@@ -55,3 +106,131 @@ def remove_person(reference: str, link_id: int):
         db.session.commit()
         flash("Person removed from the case.", "success")
     return redirect(url_for("cases.show", reference=case.reference) + "#people")
+
+
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        for message in errors:
+            return message
+    return "There is a problem with what was sent"
+
+
+# --- a person's page ---------------------------------------------------------------------------
+
+def _person_or_404(person_ref: str):
+    """The person, if the signed-in user may see their page; otherwise a 404 (audited), whether
+    the profile does not exist, belongs to another force, or the user is a partner."""
+    person = None
+    if policy.can_lookup_people(current_user):
+        person = service.get_person(current_user.organisation_id, person_ref)
+    if person is None or not policy.can_view_person(current_user, person):
+        reference = service.clean_reference(person_ref)
+        if reference is not None:
+            # Something that is not a reference at all (NUL bytes, a 300-digit number) is no
+            # attempt on a record: it is only answered 404.
+            audit.record("access_denied", user=current_user, record_type="person",
+                         record_ref=reference, summary=f"Refused {request.method} {request.path}")
+            db.session.commit()
+        abort(404)
+    return person
+
+
+def _person_to_merge(person_ref: str):
+    person = _person_or_404(person_ref)
+    if not policy.can_merge_people(current_user, person):
+        abort(403)
+    return person
+
+
+@person_bp.route("/<person_ref>")
+def show(person_ref: str):
+    person = _person_or_404(person_ref)
+    page = render_template(
+        "people/show.html", person=person,
+        flags=live_flags_for_person(person),
+        cases=service.person_cases(person, current_user),
+        incidents=service.person_incidents(person, current_user),
+        provenance=merging.provenance(person),
+        merges=merging.merges_into(person),
+        merged_into=merging.merged_into(person),
+        undo_blocker=merging.undo_blocker,
+        can_merge=policy.can_merge_people(current_user, person),
+        roles=PERSON_ROLES, labels=merging.DETAILS,
+        merge_form=MergeForm(formdata=None, meta={"csrf": False}),
+    )
+    service.record_person_viewed(person, current_user)
+    db.session.commit()
+    return page
+
+
+@person_bp.route("/<person_ref>/merge", methods=["GET", "POST"])
+def merge(person_ref: str):
+    """GET with `other_reference`: the two profiles side by side. POST: merge them."""
+    kept = _person_to_merge(person_ref)
+    posted = request.method == "POST"
+    if posted:
+        form = MergeForm()
+        submitted = form.validate_on_submit()
+        if "csrf_token" in form.errors:
+            abort(400)
+    else:
+        asked = "other_reference" in request.args
+        form = MergeForm(request.args if asked else None, meta={"csrf": False})
+        submitted = asked and form.validate()
+    other = None
+    if submitted:
+        other = service.get_person(kept.organisation_id, form.other_reference.data)
+        try:
+            if posted:
+                record = merging.merge_people(kept, other, current_user)
+            else:
+                merging.check_mergeable(kept, other)
+        except merging.MergeError as error:
+            db.session.rollback()
+            form.other_reference.errors = [*form.other_reference.errors, error.message]
+            other = None
+        else:
+            if posted:
+                db.session.commit()
+                flash(f"{record.record['merged']} was merged into this profile. If that was a "
+                      f"mistake, undo it under 'Merged profiles'.", "success")
+                return redirect(url_for("person.show", person_ref=kept.reference))
+    page = render_template(
+        "people/merge.html", form=form, kept=kept, other=other,
+        comparison=_comparison(kept, other) if other is not None else None,
+    )
+    if other is not None:
+        for person in (kept, other):
+            service.record_person_viewed(person, current_user,
+                                         summary="Compared for a merge of profiles")
+        db.session.commit()
+    return page
+
+
+def _comparison(kept, other) -> dict:
+    return {
+        "fills": merging.planned_fills(kept, other),
+        "counts": {kept.id: merging.link_counts(kept), other.id: merging.link_counts(other)},
+        "labels": merging.DETAILS,
+    }
+
+
+@person_bp.route("/<person_ref>/merges/<int:merge_id>/undo", methods=["POST"])
+def undo_merge(person_ref: str, merge_id: int):
+    kept = _person_to_merge(person_ref)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    record = db.session.scalar(sa.select(PersonMerge).where(PersonMerge.id == merge_id,
+                                                            PersonMerge.kept_id == kept.id))
+    if record is None:
+        abort(404)
+    try:
+        merging.undo_merge(record, current_user)
+    except merging.MergeError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"The merge was undone: {record.record['merged']} is a separate profile again, "
+              f"with its own links.", "success")
+    return redirect(url_for("person.show", person_ref=kept.reference) + "#merges")

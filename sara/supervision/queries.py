@@ -27,7 +27,7 @@ from sara.core.types import local_zone, utcnow
 from sara.core.types import today as local_today
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
-from sara.flags.rules import RULE_DEFAULTS
+from sara.flags.rules import current_rule
 
 #: How many cases each list on the queue shows; the count above it links to the full list.
 QUEUE_ROWS = 50
@@ -106,7 +106,7 @@ def supervisor_queue(user, now: datetime | None = None, today: date | None = Non
 
 def _due_on(last_seen: datetime, next_review_date: date | None) -> date:
     """When the review fell due, by the rule of sara.cases.queries.review_due."""
-    days = RULE_DEFAULTS["review_overdue"]["days"]
+    days = current_rule("review_overdue")[1]["days"]
     lapsed = (last_seen + timedelta(days=days)).astimezone(local_zone()).date()
     return min(lapsed, next_review_date) if next_review_date else lapsed
 
@@ -134,7 +134,7 @@ def _reviews_due(user, now, today, total: Count) -> CaseList:
 
 def _awaiting_sign_off(user, now, today) -> CaseList:
     filters = CaseFilters(evaluation="submitted")
-    limit_days = RULE_DEFAULTS["evaluation_unsigned"]["days"]
+    limit_days = current_rule("evaluation_unsigned")[1]["days"]
     query = (
         filtered_cases(user, filters, now, today)
         .add_columns(Evaluation.submitted_dt)

@@ -20,5 +20,6 @@ def queue():
     return render_template(
         "supervision/queue.html", queue=queries.supervisor_queue(current_user),
         stages=STAGES, stage_order=STAGE_ORDER, evaluation_states=EVALUATION_FILTERS,
-        sign_off_days=queries.RULE_DEFAULTS["evaluation_unsigned"]["days"],
+        sign_off_days=queries.current_rule("evaluation_unsigned")[1]["days"],
+        review_days=queries.current_rule("review_overdue")[1]["days"],
     )

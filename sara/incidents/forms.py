@@ -1,0 +1,235 @@
+"""Forms for recording an incident, uploading an incident file, and finding incidents for a case."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, time
+
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from sara.core.forms import MAX_TEXT, BaseForm, GovDateField, no_control_characters
+from sara.core.types import local_zone
+from sara.incidents.service import IMPORT_FORMATS
+from sara.people.models import PERSON_ROLES
+
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+_PERSON_REF = re.compile(r"^PN-\d{1,10}$")
+
+
+
+class _NumberField(FloatField):
+    """A decimal number in a text box, with a message a person can act on. NaN and infinity,
+    which float() accepts, are not coordinates."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip():
+            try:
+                value = float(valuelist[0])
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value):
+                self.data = None
+                raise ValueError(f"{self.label.text.removesuffix(' (optional)')} must be a "
+                                 "number, like 53.2307")
+            self.data = value
+        else:
+            self.data = None
+
+
+class _WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(f"{self.label.text} must be a whole number") from exc
+
+
+
+
+class IncidentForm(BaseForm):
+    occurred_date = GovDateField(
+        "Date", description="For example, 14 3 2026",
+        validators=[InputRequired(message="Enter the date it happened")],
+    )
+    occurred_time = StringField(
+        "Time", widget=GovTextInput(), description="24-hour clock, for example 21:30",
+        validators=[InputRequired(message="Enter the time it happened"),
+                    Length(max=5, message="Enter a time like 21:30")],
+    )
+    category = StringField(
+        "Category", widget=GovTextInput(), description="For example, Rowdy behaviour",
+        validators=[InputRequired(message="Enter the category"),
+                    Length(max=80, message="Category must be 80 characters or fewer"),
+                    no_control_characters],
+    )
+    is_asb = RadioField(
+        "Is it anti-social behaviour?", widget=GovRadioInput(),
+        choices=[("yes", "Yes"), ("no", "No")],
+        validators=[InputRequired(message="Choose whether it is anti-social behaviour")],
+    )
+    location_text = StringField(
+        "Location", widget=GovTextInput(), description="An address or a place, for example "
+        "Ermine parade shops",
+        validators=[InputRequired(message="Enter where it happened"),
+                    Length(max=300, message="Location must be 300 characters or fewer"),
+                    no_control_characters],
+    )
+    postcode = StringField(
+        "Postcode (optional)", widget=GovTextInput(),
+        validators=[Optional(), Length(max=10, message="Enter a real UK postcode, like LN1 1AA")],
+    )
+    latitude = _NumberField(
+        "Latitude (optional)", widget=GovTextInput(), description="For example, 53.2307",
+        validators=[Optional(),
+                    NumberRange(min=-90, max=90, message="Latitude must be between -90 and 90")],
+    )
+    longitude = _NumberField(
+        "Longitude (optional)", widget=GovTextInput(), description="For example, -0.5406",
+        validators=[Optional(), NumberRange(min=-180, max=180,
+                                            message="Longitude must be between -180 and 180")],
+    )
+    description = TextAreaField(
+        "Description (optional)", widget=GovTextArea(),
+        validators=[Optional(), Length(max=MAX_TEXT, message=f"Description must be {MAX_TEXT:,} "
+                                                             "characters or fewer")],
+    )
+    person_reference = StringField(
+        "Person's reference (optional)", widget=GovTextInput(),
+        description="A person already known to the force, for example PN-000123. Leave empty if "
+                    "no one is involved or they are not known yet.",
+        validators=[Optional(), Length(max=20, message="Enter a reference like PN-000123")],
+    )
+    person_role = SelectField(
+        "Their part in the incident", widget=GovSelect(),
+        choices=[("", "Choose a part"), *PERSON_ROLES.items()], default="",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Record incident", widget=GovSubmitInput())
+
+    def validate_occurred_time(self, field):
+        if field.data and not _TIME.match(field.data):
+            raise ValidationError("Enter a real time, like 21:30")
+
+    def validate_postcode(self, field):
+        from sara.people.service import PersonError, normalise_postcode
+
+        try:
+            field.data = normalise_postcode(field.data)
+        except PersonError as error:
+            raise ValidationError(error.message) from error
+
+    def validate_person_reference(self, field):
+        if field.data:
+            field.data = field.data.upper()
+            if not _PERSON_REF.match(field.data):
+                raise ValidationError("Enter a reference like PN-000123")
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Rules across two fields (an empty field's own validators stop at Optional()).
+        lat, lon = self.latitude, self.longitude
+        if not (lat.errors or lon.errors) and (lat.data is None) != (lon.data is None):
+            (lon if lon.data is None else lat).errors.append(
+                "Enter both the latitude and the longitude, or neither")
+            ok = False
+        ref, role = self.person_reference, self.person_role
+        if not (ref.errors or role.errors):
+            if ref.data and not role.data:
+                role.errors.append("Choose the person's part in the incident")
+                ok = False
+            elif role.data and not ref.data:
+                ref.errors.append("Enter the person's reference, or leave their part empty")
+                ok = False
+        return ok
+
+    def occurred_dt(self) -> datetime | None:
+        """The date and time typed, in the service's zone (as an officer reads a clock)."""
+        match = _TIME.match(self.occurred_time.data or "")
+        if self.occurred_date.data is None or match is None:
+            return None
+        moment = time(int(match.group(1)), int(match.group(2)))
+        return datetime.combine(self.occurred_date.data, moment, tzinfo=local_zone())
+
+    def incident_values(self) -> dict:
+        return {
+            "occurred_dt": self.occurred_dt(),
+            "category": self.category.data,
+            "is_asb": self.is_asb.data == "yes",
+            "location_text": self.location_text.data,
+            "postcode": self.postcode.data or None,
+            "latitude": self.latitude.data,
+            "longitude": self.longitude.data,
+            "description": self.description.data or "",
+        }
+
+
+class ImportForm(BaseForm):
+    format = RadioField(
+        "What kind of file is it?", widget=GovRadioInput(), choices=list(IMPORT_FORMATS.items()),
+        validators=[InputRequired(message="Choose what kind of file it is")],
+    )
+    file = FileField(
+        "Upload a file", widget=GovFileInput(),
+        description="A CSV file, saved as CSV UTF-8. Importing the same file again adds nothing.",
+    )
+    skip_invalid = BooleanField(
+        "Import the good rows even if some rows have problems", widget=GovCheckboxInput(),
+        description="Otherwise a file with any bad row imports nothing. Either way, every bad "
+                    "row is listed with its line, column and reason.",
+    )
+    submit = SubmitField("Upload and import", widget=GovSubmitInput())
+
+
+class SuggestionFilterForm(BaseForm):
+    """Where and when to look for incidents to link (a GET form: it only filters)."""
+
+    class Meta:
+        csrf = False
+
+    radius = _WholeNumberField(
+        "Distance from the case location, in metres", widget=GovTextInput(), default=250,
+        validators=[Optional(), NumberRange(
+            min=1, max=10_000, message="Distance must be between 1 and 10,000 metres")],
+    )
+    date_from = GovDateField("From", validators=[Optional()])
+    date_to = GovDateField("To", validators=[Optional()])
+    asb_only = BooleanField("Anti-social behaviour only", widget=GovCheckboxInput())
+    #: Not "submit": the page has another form whose button has that id
+    find = SubmitField("Find incidents", widget=GovSubmitInput())
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end of the period must be on or after its start")
+
+
+class LinkIncidentForm(BaseForm):
+    incident = StringField(
+        "Incident reference or number", widget=GovTextInput(),
+        description="Its reference in the source, for example a command and control "
+                    "reference, or the number shown on the incident's page",
+        validators=[InputRequired(message="Enter the incident's reference or number"),
+                    Length(max=80, message="A reference is 80 characters or fewer"),
+                    no_control_characters],
+    )
+    submit = SubmitField("Link incident", widget=GovSubmitInput())

@@ -1,0 +1,166 @@
+"""Reading incidents: a case's linked incidents, the incidents suggested for it, and the cases an
+incident is linked to. Every query starts from a policy scope (`linkable_incidents`, `case_scope`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from sara import policy
+from sara.cases.models import ProblemCase
+from sara.core.types import local_zone
+from sara.core.types import today as local_today
+from sara.extensions import db
+from sara.incidents.models import CaseIncident, Incident, IncidentImport
+
+#: Metres in one degree of latitude (on the mean Earth radius, 6,371,008.8 m). Within a few
+#: kilometres, an equirectangular projection is accurate to well under a metre.
+METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180
+DEFAULT_RADIUS = 250
+SUGGESTION_LIMIT = 200
+
+
+@dataclass
+class SuggestionFilters:
+    radius: int = DEFAULT_RADIUS
+    date_from: date | None = None
+    date_to: date | None = None
+    is_asb_only: bool = False
+
+    def __post_init__(self):
+        today = local_today()
+        self.date_to = self.date_to or today
+        self.date_from = self.date_from or _a_year_before(self.date_to)
+
+
+def _a_year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+@dataclass
+class Suggestion:
+    incident: Incident
+    #: Metres from the case's location, when both have coordinates
+    distance: float | None
+    is_same_lsoa: bool
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=local_zone())
+
+
+def linked_incidents(case: ProblemCase) -> list[CaseIncident]:
+    return list(db.session.scalars(
+        sa.select(CaseIncident).join(Incident, Incident.id == CaseIncident.incident_id)
+        .where(CaseIncident.case_id == case.id)
+        .order_by(Incident.occurred_dt.desc(), Incident.id.desc())))
+
+
+def can_suggest(case: ProblemCase) -> bool:
+    return bool(case.lsoa_code) or (case.latitude is not None and case.longitude is not None)
+
+
+def suggestions(case: ProblemCase, filters: SuggestionFilters) -> list[Suggestion]:
+    """Incidents of the case's force, not yet linked to it, in the case's LSOA or within
+    `filters.radius` metres of its location, in the period; nearest first, at most 200.
+
+    The distance is an equirectangular one computed with plain arithmetic, so the same SQL runs
+    on SQLite and PostgreSQL: the cosine of the case's latitude is a constant from Python. A
+    bounding box on latitude and longitude comes first, so the arithmetic runs on few rows."""
+    near = []
+    distance_sq = sa.null()
+    if case.latitude is not None and case.longitude is not None:
+        radius = float(filters.radius)
+        cos_lat = max(math.cos(math.radians(case.latitude)), 1e-6)
+        d_lat = radius / METRES_PER_DEGREE
+        d_lon = radius / (METRES_PER_DEGREE * cos_lat)
+        north = (Incident.latitude - case.latitude) * METRES_PER_DEGREE
+        east = (Incident.longitude - case.longitude) * (METRES_PER_DEGREE * cos_lat)
+        distance_sq = north * north + east * east
+        near.append(sa.and_(
+            Incident.latitude.between(case.latitude - d_lat, case.latitude + d_lat),
+            Incident.longitude.between(case.longitude - d_lon, case.longitude + d_lon),
+            distance_sq <= radius * radius,
+        ))
+    if case.lsoa_code:
+        near.append(Incident.lsoa_code == case.lsoa_code)
+    if not near:
+        return []
+    start = _local_midnight(filters.date_from)
+    end = _local_midnight(filters.date_to + timedelta(days=1))
+    # data.police.uk rows carry only their month (stored as its first day): a month that overlaps
+    # the period counts.
+    month_start = _local_midnight(filters.date_from.replace(day=1))
+    already = sa.select(CaseIncident.incident_id).where(CaseIncident.case_id == case.id)
+    query = (
+        policy.linkable_incidents(case)
+        .add_columns(distance_sq.label("distance_sq"))
+        .where(
+            sa.or_(*near),
+            Incident.occurred_dt < end,
+            sa.or_(Incident.occurred_dt >= start,
+                   sa.and_(Incident.occurred_precision == "month",
+                           Incident.occurred_dt >= month_start)),
+            Incident.id.not_in(already),
+        )
+    )
+    if filters.is_asb_only:
+        query = query.where(Incident.is_asb.is_(True))
+    if case.latitude is not None and case.longitude is not None:
+        query = query.order_by(sa.func.coalesce(distance_sq, radius * radius * 4))
+    query = query.order_by(Incident.occurred_dt.desc(), Incident.id.desc()).limit(SUGGESTION_LIMIT)
+    return [
+        Suggestion(incident=incident,
+                   distance=math.sqrt(d) if d is not None else None,
+                   is_same_lsoa=bool(case.lsoa_code) and incident.lsoa_code == case.lsoa_code)
+        for incident, d in db.session.execute(query).all()
+    ]
+
+
+def find_linkable(case: ProblemCase, text: str) -> list[Incident]:
+    """The incidents of the case's force with this source reference or, failing that, this
+    number. Several only when sources share a reference."""
+    text = text.strip()
+    linkable = policy.linkable_incidents(case).order_by(Incident.id).limit(5)
+    found = list(db.session.scalars(linkable.where(Incident.source_key == text)))
+    if not found and text.isdigit() and len(text) < 18:
+        found = list(db.session.scalars(linkable.where(Incident.id == int(text))))
+    return found
+
+
+def linkable_by_ids(case: ProblemCase, ids: list[int]) -> list[Incident]:
+    if not ids:
+        return []
+    return list(db.session.scalars(policy.linkable_incidents(case)
+                                   .where(Incident.id.in_(ids)).order_by(Incident.id)))
+
+
+def visible_linked_cases(user, incident: Incident) -> list[ProblemCase]:
+    """The cases this incident is linked to that `user` may see."""
+    return list(db.session.scalars(
+        policy.visible_cases(user)
+        .join(CaseIncident, CaseIncident.case_id == ProblemCase.id)
+        .where(CaseIncident.incident_id == incident.id)
+        .order_by(ProblemCase.reference)))
+
+
+def visible_incident_ids(user, ids: list[int]) -> set[int]:
+    """Which of these incidents `user` may open (their own force's, by the policy's scope)."""
+    if not ids:
+        return set()
+    return set(db.session.scalars(policy.visible_incidents(user).where(Incident.id.in_(ids))
+                                  .with_only_columns(Incident.id)))
+
+
+def recent_imports(user, limit: int = 10) -> list[IncidentImport]:
+    """The latest uploads for the user's force."""
+    return list(db.session.scalars(
+        sa.select(IncidentImport).where(IncidentImport.organisation_id == user.organisation_id)
+        .order_by(IncidentImport.id.desc()).limit(limit)))

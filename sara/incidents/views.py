@@ -1,0 +1,256 @@
+"""Incident pages: recording one by form, its page, uploading a file for the worker to import,
+and a case's incidents (linked ones, suggestions, linking and unlinking). Thin: load, ask the
+policy, call the service, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import IntegerField, SelectMultipleField
+from wtforms.validators import InputRequired
+
+from sara import policy
+from sara.audit import service as audit
+from sara.core.forms import BaseForm
+from sara.extensions import db
+from sara.incidents import queries, service
+from sara.incidents.forms import ImportForm, IncidentForm, LinkIncidentForm, SuggestionFilterForm
+from sara.incidents.models import SOURCES
+from sara.people.models import PERSON_ROLES
+
+bp = Blueprint("incidents", __name__)
+
+
+def _status(form) -> int:
+    if request.method != "POST" or not form.errors:
+        return 200
+    return 400 if "csrf_token" in form.errors else 200
+
+
+def _field_error(form, error: service.IncidentError, aliases: dict | None = None) -> None:
+    name = (aliases or {}).get(error.field, error.field)
+    field = form._fields.get(name) if name else None
+    if field is None:
+        form.form_errors.append(error.message)
+    else:
+        field.errors = [*field.errors, error.message]
+
+
+# --- recording an incident -----------------------------------------------------------------------
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+def new_incident():
+    if not policy.can_record_incidents(current_user):
+        abort(403)
+    form = IncidentForm()
+    if form.validate_on_submit():
+        try:
+            people = []
+            if form.person_reference.data:
+                person = service.person_for_incident(current_user.organisation_id,
+                                                     form.person_reference.data)
+                people.append((person, form.person_role.data))
+            incident = service.record_incident(current_user.organisation, current_user,
+                                               form.incident_values(), people)
+        except service.IncidentError as error:
+            db.session.rollback()
+            _field_error(form, error, {"occurred_dt": "occurred_date"})
+        else:
+            incident_id, key = incident.id, incident.source_key
+            db.session.commit()
+            flash(f"Incident {key} recorded.", "success")
+            return redirect(url_for("incidents.show", incident_id=incident_id))
+    return render_template("incidents/new.html", form=form), _status(form)
+
+
+@bp.route("/incidents/<int:incident_id>")
+def show(incident_id: int):
+    incident = policy.get_incident_or_404(current_user, incident_id)
+    people = incident.people if policy.can_see_incident_people(current_user, incident) else None
+    audit.record("consultation", user=current_user, record_type="incident",
+                 record_ref=incident.source_key, summary=f"Viewed incident {incident.source_key}")
+    for link in people or ():
+        audit.record("consultation", user=current_user, record_type="person",
+                     record_ref=link.person.reference,
+                     summary=f"Viewed the personal details of {link.person.reference} on "
+                             f"incident {incident.source_key}")
+    page = render_template(
+        "incidents/show.html", incident=incident, people=people, roles=PERSON_ROLES,
+        sources=SOURCES,
+        people_count=len(incident.people),
+        cases=queries.visible_linked_cases(current_user, incident))
+    db.session.commit()
+    return page
+
+
+# --- uploading a file ----------------------------------------------------------------------------
+
+@bp.route("/incidents/import", methods=["GET", "POST"])
+def upload():
+    if not policy.can_import_incidents(current_user):
+        abort(403)
+    form = ImportForm()
+    if form.validate_on_submit():
+        chosen = form.file.data
+        try:
+            stored = service.store_upload(getattr(chosen, "stream", None),
+                                          getattr(chosen, "filename", None), form.format.data)
+        except service.IncidentError as error:
+            _field_error(form, error)
+        else:
+            try:
+                job = service.create_import(current_user.organisation, current_user,
+                                            chosen.filename, form.format.data, stored,
+                                            bool(form.skip_invalid.data))
+                job_id = job.id  # read before the commit: after it, reading opens a transaction
+                db.session.commit()
+            except Exception:
+                service.discard_stored_file(stored)
+                raise
+            _queue_import(job_id)
+            return redirect(url_for("incidents.import_status", import_id=job_id))
+    return render_template("incidents/import.html", form=form,
+                           recent=queries.recent_imports(current_user)), _status(form)
+
+
+def _queue_import(import_id: int) -> None:
+    """After the commit, so the worker finds the row. A broker that cannot be reached leaves the
+    upload queued: its page says so, rather than this request failing."""
+    from worker.tasks import import_incidents_file
+
+    try:
+        import_incidents_file.delay(import_id)
+    except Exception:  # noqa: BLE001 - any broker failure
+        current_app.logger.exception("could not queue import %s", import_id)
+        flash("The file is stored, but the import could not be queued yet: the background "
+              "worker is unavailable.", "error")
+
+
+@bp.route("/incidents/import/<int:import_id>")
+def import_status(import_id: int):
+    job = policy.get_import_or_404(current_user, import_id)
+    return render_template("incidents/import_status.html", job=job,
+                           summary=service.import_summary(job), formats=service.IMPORT_FORMATS)
+
+
+# --- a case's incidents --------------------------------------------------------------------------
+
+class _SelectedForm(BaseForm):
+    incident_id = SelectMultipleField(coerce=int, validate_choice=False)
+
+
+class _UnlinkForm(BaseForm):
+    incident_id = IntegerField(validators=[InputRequired()])
+
+
+def _filters(form: SuggestionFilterForm) -> queries.SuggestionFilters:
+    """Each filter that is valid is used; an invalid one is reported and ignored."""
+    form.validate()
+    ok = {name: not form[name].errors for name in form._fields}
+    filters = queries.SuggestionFilters(
+        radius=(form.radius.data if ok["radius"] and form.radius.data else
+                queries.DEFAULT_RADIUS),
+        date_from=form.date_from.data if ok["date_from"] and ok["date_to"] else None,
+        date_to=form.date_to.data if ok["date_to"] else None,
+        is_asb_only=bool(form.asb_only.data),
+    )
+    # Show the period actually searched.
+    for name in ("date_from", "date_to"):
+        if form[name].data is None:
+            form[name].data = getattr(filters, name)
+    form.radius.data = filters.radius
+    return filters
+
+
+def _render_case_incidents(case, link_form=None, status: int = 200):
+    link_form = link_form or LinkIncidentForm(formdata=None)
+    can_link = policy.can_link_incidents(current_user, case)
+    filter_form = SuggestionFilterForm(request.args)
+    filters = _filters(filter_form)
+    suggestions = None
+    if can_link and queries.can_suggest(case):
+        suggestions = queries.suggestions(case, filters)
+    linked = queries.linked_incidents(case)
+    shown = [link.incident for link in linked] + [s.incident for s in suggestions or ()]
+    return render_template(
+        "incidents/case_incidents.html", case=case, linked=linked, suggestions=suggestions,
+        filter_form=filter_form, filters=filters, can_link=can_link,
+        can_suggest=queries.can_suggest(case), limit=queries.SUGGESTION_LIMIT,
+        form=link_form, link_form=link_form,
+        openable=queries.visible_incident_ids(current_user, [i.id for i in shown]),
+        show_locations=policy.can_see_personal_details(current_user, case),
+    ), status
+
+
+def _back_to_list(case):
+    return redirect(url_for("incidents.case_incidents", reference=case.reference,
+                            **request.args.to_dict(flat=False)))
+
+
+def _case_to_link(reference: str):
+    case = policy.get_case_or_404(current_user, reference)
+    if not policy.can_link_incidents(current_user, case):
+        abort(403)
+    return case
+
+
+@bp.route("/cases/<reference>/incidents")
+def case_incidents(reference: str):
+    return _render_case_incidents(policy.get_case_or_404(current_user, reference))
+
+
+@bp.route("/cases/<reference>/incidents/link", methods=["POST"])
+def link(reference: str):
+    case = _case_to_link(reference)
+    form = LinkIncidentForm()
+    if form.validate_on_submit():
+        found = queries.find_linkable(case, form.incident.data)
+        if len(found) == 1:
+            if service.link_incidents(case, current_user, found):
+                db.session.commit()
+                flash(f"Incident {found[0].source_key} linked.", "success")
+            else:
+                flash(f"Incident {found[0].source_key} was already linked.", "success")
+            return _back_to_list(case)
+        form.incident.errors = [*form.incident.errors, (
+            f"{case.organisation.name} has no incident with that number or reference"
+            if not found else
+            "More than one incident has that reference: enter the number shown on the "
+            "incident's page instead")]
+    return _render_case_incidents(case, link_form=form, status=_status(form))
+
+
+@bp.route("/cases/<reference>/incidents/link-selected", methods=["POST"])
+def link_selected(reference: str):
+    case = _case_to_link(reference)
+    form = _SelectedForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash("Those are not incidents that can be linked.", "error")
+        return _back_to_list(case)
+    ids = list(dict.fromkeys(form.incident_id.data or []))[:queries.SUGGESTION_LIMIT]
+    incidents = queries.linkable_by_ids(case, ids)
+    if not incidents:
+        flash("Select the incidents to link.", "error")
+        return _back_to_list(case)
+    count = service.link_incidents(case, current_user, incidents)
+    db.session.commit()
+    flash(f"{count} incident{'s' if count != 1 else ''} linked.", "success")
+    return _back_to_list(case)
+
+
+@bp.route("/cases/<reference>/incidents/unlink", methods=["POST"])
+def unlink(reference: str):
+    case = _case_to_link(reference)
+    form = _UnlinkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        incident = service.unlink_incident(case, current_user, form.incident_id.data)
+    except service.IncidentError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Incident {incident.source_key} unlinked.", "success")
+    return _back_to_list(case)
