@@ -493,3 +493,16 @@ def test_nothing_is_enqueued_when_only_a_savepoint_is_released(app, setup, monke
     assert sent == []
     db.session.commit()
     assert len(sent) == 1
+
+
+def test_reopening_an_overdue_action_flags_and_notifies_at_once(setup):
+    case, people, orgs = setup
+    action = _make(case, people["owner"], f"org:{orgs['council'].id}")
+    service.change_status(action, people["council_a"], "done", "Finished")
+    db.session.commit()
+    _due(action, today() - dt.timedelta(days=2))
+    service.change_status(db.session.get(Action, action.id), people["owner"], "open", "")
+    db.session.commit()
+    assert [f.action_id for f in _live_flags()] == [action.id]
+    overdue = [n for n in _notifications(people["council_b"]) if n.kind == "overdue"]
+    assert len(overdue) == 1

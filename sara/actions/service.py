@@ -223,8 +223,15 @@ def update_action(action: Action, actor: User, values: dict, expected_version: i
     _timeline(action, actor, f"Changed {', '.join(changes)} of action {action.reference}")
     if reallocated:
         _notify_allocation(action, actor, entry)
-    scan_action_overdue(action_ids=[action.id])
+    _recheck_overdue(action)
     return changes
+
+
+def _recheck_overdue(action: Action) -> None:
+    """The overdue flag follows at once, and a newly raised one tells people, as the scan does."""
+    from sara.actions.notify import notify_newly_overdue
+
+    notify_newly_overdue(scan_action_overdue(action_ids=[action.id]).raised)
 
 
 # --- working an action -------------------------------------------------------------------------
@@ -260,7 +267,7 @@ def change_status(action: Action, actor: User, to_status: str, text: str | None,
     _timeline(action, actor, f"{verb}: action {action.reference} “{action.title}”"
               + (f". {text}" if text else ""))
     # The overdue flag follows at once: resolved when done or cancelled, raised again on reopening.
-    scan_action_overdue(action_ids=[action.id])
+    _recheck_overdue(action)
 
 
 def add_note(action: Action, actor: User, text: str) -> ActionEntry:
