@@ -65,6 +65,12 @@ class Person(db.Model):
 
     __table_args__ = (
         sa.Index("ix_people_surname_key_address_key", "surname_key", "address_key"),
+        # The lookup searches names and addresses by prefix (LIKE 'x%'); on PostgreSQL only a
+        # pattern-ops index serves that under a non-C collation (bench/results/lookup.md).
+        sa.Index("ix_people_name_key_prefix", "name_key",
+                 postgresql_ops={"name_key": "varchar_pattern_ops"}),
+        sa.Index("ix_people_address_key_prefix", "address_key",
+                 postgresql_ops={"address_key": "varchar_pattern_ops"}),
     )
 
     @property
