@@ -10,8 +10,9 @@ first name + start of the surname, or first name only), a postcode typed careles
 postcode (20%); about 1 in 12 is somebody not on file. Each lookup() runs in a fresh session, as
 a request would. Reports p50/p95/p99 overall and by kind, plus 100 address-prefix lookups apart
 (not in the brief's mix). EXPLAIN (ANALYZE, BUFFERS) of the statements one lookup of each kind
-issues goes to bench/results/explain_lookup.txt. Experiments (rolled back) time the name lookups
-again with a pattern-ops index, and with the key columns in the "C" collation.
+issues goes to bench/results/explain_lookup.txt. The experiment (rolled back) times the people
+query of the name lookups alone, ordered by id or by name, with name_key as migrated and in the
+"C" collation.
 """
 
 from __future__ import annotations
@@ -229,42 +230,59 @@ def main() -> None:
     print("\nreport written to bench/results/lookup.md")
 
 
+PEOPLE_QUERY = ("SELECT * FROM people WHERE organisation_id = :org AND merged_into_id IS NULL "
+                "AND name_key LIKE :prefix || '%' ESCAPE '/' {postcode} "
+                "ORDER BY {order} LIMIT 25")
+
+
 def experiments(say, explains, db, sa, lookup, org_id, criteria, run):
-    """Time the name lookups again with the prefix made indexable, in a transaction that is
-    rolled back (the DDL included), so the schema is left as the migrations made it."""
-    names = [c for c in criteria if "name" in c[1]]
+    """The people query of the name lookups alone, ordered by id (as lookup() does since
+    11d485f) or alphabetically (as before), with the indexes as migrated and with name_key in
+    the "C" collation (DDL inside a transaction that is rolled back)."""
+    from sara.people import matching
+
+    names = [kwargs for kind, kwargs in criteria if "name" in kwargs]
     say()
-    say("## Experiments (DDL inside a transaction that is rolled back)")
-    say("| name lookups (name and name+postcode) | p50 ms | p95 ms | p99 ms |")
-    say("|---|---|---|---|")
+    say(f"## Experiment: the people query of the {len(names)} name lookups alone")
+    say("| order | name_key column | p50 ms | p95 ms | p99 ms | max ms |")
+    say("|---|---|---|---|---|---|")
 
-    def line(label, rows):
-        ms = [r[1] for r in rows]
-        say(f"| {label} | {percentile(ms, 50):.1f} | {percentile(ms, 95):.1f} | "
-            f"{percentile(ms, 99):.1f} |")
+    def time_queries(order):
+        times = []
+        for kwargs in names:
+            prefix = matching.name_key(kwargs["name"]).replace("/", "//").replace(
+                "%", "/%").replace("_", "/_")
+            postcode = matching.postcode_key(kwargs.get("postcode", ""))
+            sql = PEOPLE_QUERY.format(order=order, postcode="AND postcode_key = :postcode"
+                                      if postcode else "")
+            start = time.perf_counter()
+            db.session.execute(sa.text(sql), {"org": org_id, "prefix": prefix,
+                                              "postcode": postcode}).all()
+            times.append((time.perf_counter() - start) * 1000)
+        return times
 
-    line("as migrated (collation C.UTF-8, plain btree)", run(names))
-    fixes = {
-        "+ index on name_key varchar_pattern_ops":
-            ["CREATE INDEX bench_ix_people_name_key_pattern ON people "
-             "(name_key varchar_pattern_ops)"],
-        "name_key in the \"C\" collation (ALTER COLUMN ... COLLATE \"C\")":
-            ['ALTER TABLE people ALTER COLUMN name_key TYPE varchar(200) COLLATE "C"'],
-    }
-    for label, ddl in fixes.items():
-        for statement in ddl:
-            db.session.execute(sa.text(statement))
-        db.session.execute(sa.text("ANALYZE people"))
-        rows = run(names, fresh_session=False)
-        line(label, rows)
-        for kwargs in ({"name": "zainab"}, {"name": "sarah j"}):
+    def line(order, column, times):
+        say(f"| {order} | {column} | {percentile(times, 50):.1f} | {percentile(times, 95):.1f} | "
+            f"{percentile(times, 99):.1f} | {max(times):.1f} |")
+
+    def explain(label, order):
+        for prefix in ("zainab", "sarah j"):
             plan = "\n".join(r[0] for r in db.session.execute(sa.text(
-                "EXPLAIN ANALYZE SELECT * FROM people WHERE organisation_id = :org AND "
-                "merged_into_id IS NULL AND name_key LIKE :prefix || '%' ESCAPE '/' "
-                "ORDER BY name_key, id LIMIT 25"),
-                {"org": org_id, "prefix": kwargs["name"]}).all())
-            explains.append(f"## experiment {label}: {kwargs}\n{plan}\n")
-        db.session.rollback()
+                "EXPLAIN ANALYZE " + PEOPLE_QUERY.format(order=order, postcode="")),
+                {"org": org_id, "prefix": prefix}).all())
+            explains.append(f"## experiment, {label}, ORDER BY {order}: {prefix!r}\n{plan}\n")
+
+    for order in ("id", "name_key, id"):
+        line(order, "as migrated", time_queries(order))
+        explain("as migrated", order)
+    db.session.rollback()
+    db.session.execute(sa.text(
+        'ALTER TABLE people ALTER COLUMN name_key TYPE varchar(200) COLLATE "C"'))
+    db.session.execute(sa.text("ANALYZE people"))
+    for order in ("id", "name_key, id"):
+        line(order, 'COLLATE "C" (ALTER COLUMN, rolled back)', time_queries(order))
+        explain('COLLATE "C"', order)
+    db.session.rollback()
 
 
 if __name__ == "__main__":

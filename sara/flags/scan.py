@@ -196,7 +196,8 @@ def _upsert(kind: str, qualifying, version: int, now, restrict=None,
     `restrict` limits all three to some subjects (an instant check).
 
     The qualifying set is computed once into an indexed temporary table; new flags are inserted
-    by anti-join, evidence is rewritten only where it changed, and resolution is a NOT EXISTS,
+    with ON CONFLICT DO NOTHING, evidence is rewritten only where it changed, and resolution is a
+    NOT EXISTS,
     so a nightly rescan costs about one evaluation of the set (bench/README.md)."""
     result = ScanResult(kind)
     connection = db.session.connection()
@@ -214,12 +215,14 @@ def _upsert(kind: str, qualifying, version: int, now, restrict=None,
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text(f"ANALYZE {found.name}"))
         live = sa.and_(Flag.kind == kind, Flag.resolved_dt.is_(None))
-        already = sa.exists().where(live, Flag.subject_key == found.c.subject_key)
+        # No anti-join against flags here: on an empty flags table PostgreSQL plans it as a
+        # nested loop over the table being filled, quadratic in the new flags (13 s for 27k;
+        # bench/results/repeat_victims.md). ON CONFLICT skips the existing ones instead.
         source = sa.select(
             sa.literal(kind), found.c.subject_key, found.c.case_id, found.c.person_id,
             sa.literal("raised"), found.c.evidence, sa.literal(version),
             sa.literal(now, type_=Flag.raised_dt.type),
-        ).where(~already)
+        ).where(sa.true())
         result.raised = _raise(kind, source, ["kind", "subject_key", "case_id", "person_id",
                                               "status", "evidence", "rule_version", "raised_dt"])
         connection.execute(
