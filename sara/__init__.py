@@ -81,12 +81,13 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from sara.actions.views import bp as actions_bp
     from sara.admin.views import bp as admin_bp
-    from sara.api.views import bp as api_bp
+    from sara.api.routes import views as api_views
     from sara.audit import hooks as audit_hooks
     from sara.audit.views import bp as audit_bp
     from sara.auth.views import bp as auth_bp
     from sara.cases.views import bp as cases_bp
     from sara.core.views import bp as core_bp
+    from sara.dashboards.views import bp as dashboards_bp
     from sara.evaluation.views import bp as evaluation_bp
     from sara.flags.views import bp as flags_bp
     from sara.incidents.views import bp as incidents_bp
@@ -96,11 +97,13 @@ def _register_blueprints(app: Flask) -> None:
     from sara.people.lookup_views import bp as lookup_bp
     from sara.people.views import bp as people_bp
     from sara.people.views import person_bp
+    from sara.search.views import bp as search_bp
     from sara.supervision.views import bp as supervision_bp
 
     for blueprint in (core_bp, auth_bp, cases_bp, partners_bp, people_bp, actions_bp,
-                      notifications_bp, lookup_bp, api_bp, evaluation_bp, library_bp,
-                      supervision_bp, audit_bp, admin_bp, flags_bp, person_bp, incidents_bp):
+                      notifications_bp, lookup_bp, api_views.bp, evaluation_bp, library_bp,
+                      supervision_bp, audit_bp, admin_bp, flags_bp, person_bp, incidents_bp,
+                      search_bp, dashboards_bp):
         app.register_blueprint(blueprint)
     audit_hooks.register(app)
     import sara.api.models  # noqa: F401

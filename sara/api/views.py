@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from sara import policy
 from sara.api import tokens
+from sara.api.common import ApiError, problem
 from sara.extensions import csrf, db
 from sara.people.lookup import lookup
 from sara.people.lookup_views import record_lookup
@@ -18,15 +19,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
-def problem(status: int, title: str, detail: str | None = None, **extra):
-    body = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    body.update(extra)
-    response = jsonify(body)
-    response.status_code = status
-    response.mimetype = "application/problem+json"
-    return response
+__all__ = ["bp", "problem"]
 
 
 @bp.before_request
@@ -40,6 +33,9 @@ def authenticate():
         response.headers["WWW-Authenticate"] = 'Bearer realm="SARA casebook"'
         return response
     g.api_user = user
+    # The token's user is the request's current_user, without a session cookie, so policy
+    # checks and the audit hooks treat an API call exactly like a page view.
+    g._login_user = user
     db.session.commit()  # the token's last-used time
     return None
 
@@ -47,6 +43,12 @@ def authenticate():
 @bp.errorhandler(HTTPException)
 def http_problem(error: HTTPException):
     return problem(error.code or 500, error.name, error.description)
+
+
+@bp.errorhandler(ApiError)
+def api_problem(error: ApiError):
+    db.session.rollback()
+    return error.response()
 
 
 LOOKUP_FIELDS = ("name", "phone", "address", "postcode")

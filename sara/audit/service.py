@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 
 from sara.audit.models import AuditEvent
+from sara.core.exports import csv_safe
 from sara.extensions import db
 
 
@@ -93,7 +94,7 @@ def to_csv(events) -> str:
     writer.writerow(CSV_COLUMNS)
     for event in events:
         # Every cell, not just the summary: names, emails and references can be typed by people.
-        writer.writerow([_csv_safe(value) for value in (
+        writer.writerow([csv_safe(value) for value in (
             event.created_dt.isoformat(timespec="seconds"),
             event.user.name if event.user else "",
             event.user.email if event.user else (event.details or {}).get("email", ""),
@@ -105,10 +106,3 @@ def to_csv(events) -> str:
             event.summary,
         )])
     return out.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    """Stop spreadsheet programs treating a cell as a formula (CSV injection)."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
