@@ -30,7 +30,8 @@ IS_POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith(("postgres", "po
 
 
 def _worker_id() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # SARA_TEST_TAG keeps two suites running at once on one machine out of each other's way.
+    return os.environ.get("SARA_TEST_TAG", "") + os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def _scratch_postgres_url(base_url: str) -> str:
