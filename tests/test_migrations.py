@@ -14,6 +14,7 @@ from flask_migrate import downgrade, upgrade
 from config import normalise_database_url
 from sara import create_app
 from sara.extensions import db
+from sara.search.indexing import include_name
 from tests.conftest import IS_POSTGRES
 
 
@@ -45,8 +46,10 @@ def fresh_app(empty_database_url):
 
 def _schema_diff(app) -> list:
     with app.app_context(), db.engine.connect() as connection:
+        # The search index's tables are made by their migration alone (sara.search.indexing).
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
+            connection, opts={"compare_type": True, "render_as_batch": True,
+                              "include_name": include_name}
         )
         return compare_metadata(context, db.metadata)
 

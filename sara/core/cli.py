@@ -94,6 +94,17 @@ def scan(name: str) -> None:
             click.echo(str(result))
 
 
+@sara_cli.command("reindex")
+def reindex() -> None:
+    """Rebuild the search index from every case (it is kept up to date by itself; this is for
+    after a restore or a change to what is indexed)."""
+    from sara.search.indexing import refresh_all
+
+    cases = refresh_all(db.session)
+    db.session.commit()
+    click.echo(f"Search index rebuilt: {cases} cases.")
+
+
 @sara_cli.command("import-incidents")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", required=True, type=click.Choice(["cad", "police-uk"]))
