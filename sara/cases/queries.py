@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sara import policy
 from sara.cases.models import ProblemCase
 from sara.cases.taxonomy import STAGE_ORDER
+from sara.core.sql import local_midnight
 from sara.core.types import today as local_today
 from sara.core.types import utcnow
 from sara.evaluation.models import Evaluation
@@ -94,6 +95,13 @@ class CaseFilters:
     evaluation: str | None = None
     #: Closed cases that needed an evaluation and have no approved one
     is_unevaluated: bool = False
+    #: Opened (created) or closed on or between these local days; either end may be open
+    opened_from: date | None = None
+    opened_to: date | None = None
+    closed_from: date | None = None
+    closed_to: date | None = None
+    #: An OUTCOMES key (sara.evaluation.models): the outcome given in the case's evaluation
+    outcome: str | None = None
     sort: str = DEFAULT_SORT[0]
     direction: str = DEFAULT_SORT[1]
     page: int = 1
@@ -134,7 +142,24 @@ def filtered_cases(user, filters: CaseFilters, now: datetime | None = None,
         query = query.where(evaluation_state == filters.evaluation)
     if filters.is_unevaluated:
         query = query.where(closed_unevaluated())
+    query = query.where(*between_days(ProblemCase.created_dt, filters.opened_from,
+                                      filters.opened_to))
+    query = query.where(*between_days(ProblemCase.closed_dt, filters.closed_from,
+                                      filters.closed_to))
+    if filters.outcome:
+        query = query.where(Evaluation.outcome == filters.outcome)
     return query
+
+
+def between_days(column, first: date | None, last: date | None) -> list:
+    """Conditions: `column` (a stored UTC instant) falls on or between two local days. The
+    dashboard's monthly counts use the same instants (sara.core.sql.month_range)."""
+    conditions = []
+    if first is not None:
+        conditions.append(column >= local_midnight(first))
+    if last is not None:
+        conditions.append(column < local_midnight(last + timedelta(days=1)))
+    return conditions
 
 
 def count_cases(user, filters: CaseFilters, now: datetime | None = None,
@@ -159,23 +184,28 @@ def count_cases_by(user, filters: CaseFilters, *columns, now: datetime | None = 
     return [tuple(row) for row in db.session.execute(query)]
 
 
+def case_ordering(filters: CaseFilters) -> tuple:
+    """The list's ORDER BY: the chosen sort, then the reference, so that pages and exports are
+    stable."""
+    column = SORTS.get(filters.sort, SORTS[DEFAULT_SORT[0]])
+    ordering = column.desc() if filters.direction == "desc" else column.asc()
+    # Nulls (never reviewed, no review date) last either way.
+    ordering = ordering.nulls_last() if filters.sort in _NULLABLE_SORTS else ordering
+    return ordering, ProblemCase.reference.desc()
+
+
 def case_page(user, filters: CaseFilters, per_page: int) -> CasePage:
     # One clock for the count and the rows, so a case cannot fall due between the two.
     now, today = utcnow(), local_today()
     query = filtered_cases(user, filters, now, today)
     total = count_cases(user, filters, now, today)
-    column = SORTS.get(filters.sort, SORTS[DEFAULT_SORT[0]])
-    ordering = column.desc() if filters.direction == "desc" else column.asc()
-    # Nulls (never reviewed, no review date) last either way; the reference breaks ties so pages
-    # are stable.
-    ordering = ordering.nulls_last() if filters.sort in _NULLABLE_SORTS else ordering
     page = max(1, filters.page)
     if (page - 1) * per_page >= (total or 0):
         # Past the last page: nothing to show, and an absurd offset never reaches the database.
         rows = []
     else:
         rows = db.session.scalars(
-            query.order_by(ordering, ProblemCase.reference.desc())
+            query.order_by(*case_ordering(filters))
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from sara.core.types import local_zone
 from sara.extensions import db
 
 
@@ -37,3 +40,25 @@ def day_of(expr) -> sa.ColumnElement:
     if dialect_name() == "postgresql":
         return sa.cast(expr, sa.Date)
     return sa.func.date(expr)
+
+
+def local_midnight(day) -> datetime:
+    """The instant (UTC) at which `day` begins where the service is used (Europe/London)."""
+    return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(UTC)
+
+
+def month_bucket(expr, edges: list[datetime]) -> sa.ColumnElement:
+    """Which of the months bounded by `edges` (local month starts as UTC instants, oldest first,
+    one more edge than months) a stored UTC datetime falls in: 0 for the first, NULL outside.
+
+    A CASE over the exact instants rather than a date function, so the months are local
+    (Europe/London, where midnight is 23:00 UTC in summer) on SQLite and PostgreSQL alike, and the
+    same instants bound the filtered lists a chart links to."""
+    whens = [(expr < edge, index - 1) for index, edge in enumerate(edges) if index]
+    return sa.case((expr < edges[0], sa.null()), *whens, else_=sa.null())
+
+
+def month_range(first_day) -> tuple[datetime, datetime]:
+    """The UTC instants bounding the local calendar month that starts on `first_day`."""
+    following = (first_day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return local_midnight(first_day.replace(day=1)), local_midnight(following)

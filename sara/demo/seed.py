@@ -71,10 +71,22 @@ To add a case, append a dict to CASES. Its keys:
   recorded by SUPERVISOR after the `then` steps; the case must still be open;
 - optionally opened_days_ago (demo data, not with reviews): the case is made to have been opened
   that many days ago and never reviewed, its next review date being its opening date plus its
-  review cadence, so one open for longer than its cadence is overdue for review.
+  review cadence, so one open for longer than its cadence is overdue for review;
+- optionally began_days_ago (demo data, not with opened_days_ago) and ended_days_ago (default 1):
+  the case was opened began_days_ago days ago and everything on its timeline, in order, happened
+  evenly between then and ended_days_ago days ago (a closed case closed on its last day), except a
+  supervisor's review and what followed it, which stay at the day the demo is loaded. An open case
+  with no review that began more than 28 days ago is due for review. This is what spreads the
+  openings, stage moves and closures over the dashboard's months.
 
 CALLER_INCIDENTS are incidents linked to no case, as the call handler recorded them: the same keys,
-the person always a dict, and latitude and longitude always given.
+the person always a dict, and latitude and longitude always given. Some go back more than a year,
+so the repeat-victim flags they raised have been resolved since (seed() replays the rule over
+time).
+
+Behind them lie the real data.police.uk anti-social behaviour rows for the demo's areas
+(sara/demo/data, made by sara/demo/extract_police_uk.py; Open Government Licence v3.0), moved
+forward by whole years to end last month, so every dashboard chart has at least 18 months.
 
 seed() runs the flag scans at the end, as the scheduled jobs would, so the supervisors' queue starts
 with cases overdue for review, an evaluation awaiting sign-off and a case closed without an approved
@@ -89,8 +101,11 @@ never allocated.
 
 from __future__ import annotations
 
+import csv
 import secrets
+import tempfile
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -110,7 +125,9 @@ from sara.evaluation.models import Evaluation
 from sara.extensions import db
 from sara.flags import jobs as flag_jobs
 from sara.flags import scan as flag_scan
+from sara.flags.rules import current_rule
 from sara.incidents import service as incident_service
+from sara.incidents.models import IncidentPerson
 from sara.orgs import service as org_service
 from sara.orgs.models import Organisation
 from sara.partners import service as partner_service
@@ -181,6 +198,7 @@ CASES = [
         "description": "Repeated thefts of pedal cycles from the open racks on the station "
                        "forecourt, mostly cable-locked bikes left by commuters for the day.",
         "owner": OFFICER_B,
+        "began_days_ago": 20,
         "stage": "scanning",
         "scanning": {
             "scan_source": "incident_data",
@@ -191,7 +209,7 @@ CASES = [
         # Crimes, not ASB: they count towards no ASB flag.
         "incidents": [
             {"days_ago": 40, "time": "17:55", "category": "Theft of pedal cycle", "is_asb": False,
-             "location": "Cycle racks, Lincoln Central railway station", "lsoa": "E01026227",
+             "location": "Cycle racks, Lincoln Central railway station", "lsoa": "E01026176",
              "description": "Commuter came back from work to find his bike gone and the cut "
                             "cable lock left on the rack.",
              "person": {"name": "Owen Lindridge", "date_of_birth": "1990-02-17",
@@ -199,7 +217,7 @@ CASES = [
                         "postcode": "LN5 7SQ"},
              "role": "victim"},
             {"days_ago": 12, "time": "18:20", "category": "Theft of pedal cycle", "is_asb": False,
-             "location": "Cycle racks, Lincoln Central railway station", "lsoa": "E01026227",
+             "location": "Cycle racks, Lincoln Central railway station", "lsoa": "E01026176",
              "description": "Bike taken from the racks during the day; the cable lock was cut. "
                             "The caller has the frame number.",
              "person": {"name": "Chloe Haverholme", "date_of_birth": "1997-09-04",
@@ -218,6 +236,7 @@ CASES = [
         "description": "Household waste, mattresses and builders' rubble dumped in the shared "
                        "back lanes, blocking access, attracting rats and fuelling small fires.",
         "owner": OFFICER_A,
+        "began_days_ago": 25,
         "stage": "scanning",
         "scanning": {
             "scan_source": "partner_referral",
@@ -237,13 +256,13 @@ CASES = [
         "shares": [(COUNCIL, "contribute")],
         "incidents": [
             {"days_ago": 74, "time": "07:50", "category": "Fly-tipping", "is_asb": True,
-             "location": "Back lane behind Hood Street, Lincoln", "lsoa": "E01026206",
+             "location": "Back lane behind Hood Street, Lincoln", "lsoa": "E01026177",
              "description": "A mattress, bags of household waste and a broken wardrobe dumped "
                             "across the back lane overnight; residents cannot get their bins "
                             "out.",
              "person": "Pauline Hartsgrove", "role": "reporter"},
             {"days_ago": 29, "time": "22:10", "category": "Arson", "is_asb": False,
-             "location": "Back lane off Kirkby Street, Lincoln", "lsoa": "E01026206",
+             "location": "Back lane off Kirkby Street, Lincoln", "lsoa": "E01026177",
              "description": "Dumped rubbish set alight in the lane behind the houses; the fire "
                             "service put it out.",
              "person": "Pauline Hartsgrove", "role": "reporter"},
@@ -274,6 +293,7 @@ CASES = [
                        "offensive. Users say the underpass feels neglected and avoid it after "
                        "dark.",
         "owner": OFFICER_A,
+        "began_days_ago": 75,
         "stage": "analysis",
         "scanning": {
             "scan_source": "resident_complaint",
@@ -320,6 +340,7 @@ CASES = [
         "description": "Groups drinking in the churchyard during the day, with litter, urination "
                        "and verbal abuse of visitors, churchgoers and staff.",
         "owner": OFFICER_B,
+        "began_days_ago": 24,
         "stage": "analysis",
         "scanning": {
             "scan_source": "community_meeting",
@@ -352,18 +373,18 @@ CASES = [
         "shares": [(PROBATION, "view")],
         "incidents": [
             {"days_ago": 71, "time": "13:20", "category": "Street drinking", "is_asb": True,
-             "location": "St Botolph's churchyard, Boston", "lsoa": "E01025822",
+             "location": "St Botolph's churchyard, Boston", "lsoa": "E01026006",
              "description": "Group of six drinking on the benches by the south porch and "
                             "shouting at visitors; one man urinating against the churchyard "
                             "wall.",
              "person": "Geoffrey Pennyworth", "role": "reporter"},
             {"days_ago": 33, "time": "11:45", "category": "Rowdy or inconsiderate behaviour",
-             "is_asb": True, "location": "Church Street, Boston", "lsoa": "E01025822",
+             "is_asb": True, "location": "Church Street, Boston", "lsoa": "E01026006",
              "description": "A church volunteer who asked the group to move their cans off the "
                             "path was sworn at and followed to the door.",
              "person": "Geoffrey Pennyworth", "role": "reporter"},
             {"days_ago": 18, "time": "16:05", "category": "Street drinking", "is_asb": True,
-             "location": "St Botolph's churchyard, Boston", "lsoa": "E01025822",
+             "location": "St Botolph's churchyard, Boston", "lsoa": "E01026006",
              "description": "Broken bottles and cans on the path to the south porch, and a "
                             "visitor sworn at by the group on the benches.",
              "person": {"name": "Margaret Tidswell", "date_of_birth": "1961-07-08",
@@ -412,22 +433,22 @@ CASES = [
         # threshold (3 complaints in 6 months) is reached.
         "incidents": [
             {"days_ago": 96, "time": "23:40", "category": "Noise nuisance", "is_asb": True,
-             "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "location": "Monks Road, Lincoln", "lsoa": "E01026122",
              "description": "Loud music from the shared house next door until gone 2am, for the "
                             "second weekend running.",
              "person": "Amira Larkspur", "role": "victim"},
             {"days_ago": 44, "time": "23:30", "category": "Noise nuisance", "is_asb": True,
-             "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "location": "Monks Road, Lincoln", "lsoa": "E01026122",
              "description": "Music and shouting from the shared house; the older caller "
                             "living two doors away cannot sleep.",
              "person": "Frank Oddington", "role": "reporter"},
             {"days_ago": 41, "time": "23:55", "category": "Noise nuisance", "is_asb": True,
-             "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "location": "Monks Road, Lincoln", "lsoa": "E01026122",
              "description": "Noise from HMO party: about thirty people in the garden and the "
                             "street, and music shaking the walls.",
              "person": "Amira Larkspur", "role": "victim"},
             {"days_ago": 30, "time": "23:20", "category": "Noise nuisance", "is_asb": True,
-             "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "location": "Monks Road, Lincoln", "lsoa": "E01026122",
              "description": "A party at the shared house woke the caller's baby twice; she "
                             "asked them to turn it down and was sworn at.",
              "person": {"name": "Hannah Coldridge", "date_of_birth": "1992-05-21",
@@ -435,17 +456,17 @@ CASES = [
                         "postcode": "LN2 5PG"},
              "role": "victim"},
             {"days_ago": 23, "time": "22:30", "category": "Rowdy or inconsiderate behaviour",
-             "is_asb": True, "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "is_asb": True, "location": "Monks Road, Lincoln", "lsoa": "E01026122",
              "description": "Guests leaving a party shouted in the street, kicked the caller's "
                             "wheelie bin over and banged on her door.",
              "person": "Amira Larkspur", "role": "victim"},
             {"days_ago": 16, "time": "21:50", "category": "Rowdy or inconsiderate behaviour",
-             "is_asb": True, "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "is_asb": True, "location": "Monks Road, Lincoln", "lsoa": "E01026122",
              "description": "Car doors slamming and engines revving outside the shared house as "
                             "guests arrived, then music until the early hours.",
              "person": "Frank Oddington", "role": "reporter"},
             {"days_ago": 9, "time": "23:15", "category": "Noise nuisance", "is_asb": True,
-             "location": "Monks Road, Lincoln", "lsoa": "E01026142",
+             "location": "Monks Road, Lincoln", "lsoa": "E01026122",
              "description": "Music and shouting from the house again. The caller has not slept "
                             "properly for a month and is afraid to complain to the tenants.",
              "person": "Amira Larkspur", "role": "victim"},
@@ -493,22 +514,22 @@ CASES = [
         # threshold is reached for her too.
         "incidents": [
             {"days_ago": 58, "time": "20:40", "category": "Neighbour nuisance", "is_asb": True,
-             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026171",
+             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026168",
              "description": "Banging on the ceiling and shouting from the flat above most of "
                             "the evening; the caller is frightened.",
              "person": "Winifred Gorseway", "role": "victim"},
             {"days_ago": 44, "time": "22:15", "category": "Criminal damage", "is_asb": False,
-             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026171",
+             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026168",
              "description": "The caller's front door kicked and the letterbox forced during the "
                             "night; she believes it was her neighbour.",
              "person": "Winifred Gorseway", "role": "victim"},
             {"days_ago": 31, "time": "19:30", "category": "Intimidation", "is_asb": True,
-             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026171",
+             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026168",
              "description": "Neighbour shouted abuse at the caller on the stairs and blocked "
                             "her way with his bike.",
              "person": "Winifred Gorseway", "role": "victim"},
             {"days_ago": 12, "time": "21:05", "category": "Neighbour nuisance", "is_asb": True,
-             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026171",
+             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026168",
              "description": "Loud music and banging on the walls late into the night. The "
                             "caller lives alone and did not feel safe going out to her car.",
              "person": "Winifred Gorseway", "role": "victim"},
@@ -525,6 +546,7 @@ CASES = [
         "description": "Off-road motorbikes and quad bikes ridden across the park and the river "
                        "path, churning up the grass and endangering walkers and dog owners.",
         "owner": OFFICER_B,
+        "began_days_ago": 120,
         "stage": "response",
         "scanning": {
             "scan_source": "incident_data",
@@ -593,7 +615,7 @@ CASES = [
         ],
         "incidents": [
             {"days_ago": 66, "time": "18:20", "category": "Vehicle nuisance", "is_asb": True,
-             "location": "River path, Witham Way Country Park, Boston", "lsoa": "E01025829",
+             "location": "River path, Witham Way Country Park, Boston", "lsoa": "E01026038",
              "description": "Two off-road bikes and a quad riding at speed along the river "
                             "path; a dog walker had to pull her dog out of the way.",
              "person": {"name": "Sandra Quickfall", "date_of_birth": "1972-12-09",
@@ -601,7 +623,7 @@ CASES = [
                         "postcode": "PE21 9JU"},
              "role": "reporter"},
             {"days_ago": 24, "time": "15:30", "category": "Vehicle nuisance", "is_asb": True,
-             "location": "Witham Way Country Park, Boston", "lsoa": "E01025829",
+             "location": "Witham Way Country Park, Boston", "lsoa": "E01026038",
              "description": "Off-road bikes on the field by the play area on a Sunday "
                             "afternoon, churning up the grass and riding close to children.",
              "person": {"name": "Malcolm Trusthorpe", "date_of_birth": "1956-03-30",
@@ -620,6 +642,7 @@ CASES = [
                        "the stairwell and intimidation of neighbours who challenge them.",
         "opened_by": OFFICER_B,
         "owner": OFFICER_A,
+        "began_days_ago": 150,
         "review_cadence_days": 14,
         "stage": "response",
         "scanning": {
@@ -727,13 +750,13 @@ CASES = [
         # (5 people in 6 months) is reached.
         "incidents": [
             {"days_ago": 52, "time": "15:10", "category": "Drug dealing", "is_asb": True,
-             "location": "Fenside Road, Boston", "lsoa": "E01025818",
+             "location": "Fenside Road, Boston", "lsoa": "E01026021",
              "description": "Drug dealing seen from window: cars pulling up outside the block "
                             "and people going in for a minute or two, a dozen times in an "
                             "afternoon.",
              "person": "Shirley Tumbleton", "role": "reporter"},
             {"days_ago": 45, "time": "21:30", "category": "Intimidation", "is_asb": True,
-             "location": "Fenside Road, Boston", "lsoa": "E01025818",
+             "location": "Fenside Road, Boston", "lsoa": "E01026021",
              "description": "The caller challenged two men propping the communal door open and "
                             "was threatened.",
              "person": {"name": "Tariq Hollingbrook", "date_of_birth": "1986-11-02",
@@ -741,12 +764,12 @@ CASES = [
                         "postcode": "PE21 8JU"},
              "role": "victim"},
             {"days_ago": 37, "time": "23:40", "category": "Intimidation", "is_asb": True,
-             "location": "Fenside Road, Boston", "lsoa": "E01025818",
+             "location": "Fenside Road, Boston", "lsoa": "E01026021",
              "description": "Support worker calling for the tenant: men he does not know are in "
                             "and out of his flat at all hours and will not leave.",
              "person": "Ryan Fallowfield", "role": "victim"},
             {"days_ago": 26, "time": "18:45", "category": "Drug dealing", "is_asb": True,
-             "location": "Fenside Road, Boston", "lsoa": "E01025818",
+             "location": "Fenside Road, Boston", "lsoa": "E01026021",
              "description": "Strong smell of cannabis in the stairwell and strangers knocking on "
                             "the wrong doors asking for 'the flat upstairs'.",
              "person": {"name": "Jolene Staithes", "date_of_birth": "1999-03-27",
@@ -754,12 +777,12 @@ CASES = [
                         "postcode": "PE21 8JU"},
              "role": "victim"},
             {"days_ago": 19, "time": "08:20", "category": "Drug-related litter", "is_asb": True,
-             "location": "Fenside Road, Boston", "lsoa": "E01025818",
+             "location": "Fenside Road, Boston", "lsoa": "E01026021",
              "description": "Needles and foil left in the communal stairwell again; the "
                             "caller's grandchildren visit at weekends.",
              "person": "Shirley Tumbleton", "role": "reporter"},
             {"days_ago": 8, "time": "22:50", "category": "Rowdy or inconsiderate behaviour",
-             "is_asb": True, "location": "Fenside Road, Boston", "lsoa": "E01025818",
+             "is_asb": True, "location": "Fenside Road, Boston", "lsoa": "E01026021",
              "description": "Cars revving in the car park behind the block and men shouting up "
                             "at a first-floor window late at night.",
              "person": {"name": "Norman Fairbrass", "date_of_birth": "1958-08-14",
@@ -777,6 +800,7 @@ CASES = [
         "description": "Catalytic converters cut from parked vehicles, mostly hybrids and older "
                        "vans, during the working day.",
         "owner": OFFICER_B,
+        "began_days_ago": 60,
         "stage": "response",
         "scanning": {
             "scan_source": "incident_data",
@@ -840,7 +864,7 @@ CASES = [
         "incidents": [
             {"days_ago": 21, "time": "14:30", "category": "Theft from motor vehicle",
              "is_asb": False, "location": "Long-stay car park, Tentercroft Street, Lincoln",
-             "lsoa": "E01026207",
+             "lsoa": "E01026132",
              "description": "Catalytic converter cut from the caller's hybrid while it was "
                             "parked for the day.",
              "person": {"name": "Rebecca Saltfleet", "date_of_birth": "1981-06-25",
@@ -858,6 +882,7 @@ CASES = [
         "description": "Benches, bins and the bandstand damaged, fires lit in litter bins and "
                        "broken glass left on the paths after the park closes.",
         "owner": OFFICER_A,
+        "began_days_ago": 95,
         "stage": "response",
         "scanning": {
             "scan_source": "patrol_observation",
@@ -917,7 +942,7 @@ CASES = [
         ],
         "incidents": [
             {"days_ago": 27, "time": "22:40", "category": "Youths causing annoyance",
-             "is_asb": True, "location": "Arboretum Avenue, Lincoln", "lsoa": "E01026143",
+             "is_asb": True, "location": "Arboretum Avenue, Lincoln", "lsoa": "E01026122",
              "description": "Youths throwing stones at windows of the houses backing onto the "
                             "Arboretum, then running back into the park.",
              "person": {"name": "Graham Ellerby", "date_of_birth": "1966-10-12",
@@ -925,7 +950,7 @@ CASES = [
                         "postcode": "LN2 5RL"},
              "role": "victim"},
             {"days_ago": 14, "time": "23:10", "category": "Criminal damage", "is_asb": False,
-             "location": "The Arboretum, Monks Road, Lincoln", "lsoa": "E01026143",
+             "location": "The Arboretum, Monks Road, Lincoln", "lsoa": "E01026122",
              "description": "Litter bin set on fire by the bandstand and a bench kicked over; a "
                             "group seen leaving by the Lindum Road gate.",
              "person": {"name": "Olivia Rushworth", "date_of_birth": "1984-01-19",
@@ -945,6 +970,7 @@ CASES = [
                        "blocking doorways, swearing at shoppers and staff and throwing things at "
                        "passing cars.",
         "owner": OFFICER_A,
+        "began_days_ago": 230,
         "stage": "assessment",
         "scanning": {
             "scan_source": "community_meeting",
@@ -1063,19 +1089,19 @@ CASES = [
         "shares": [(HOUSING, "view")],
         "incidents": [
             {"days_ago": 188, "time": "17:40", "category": "Hate incident", "is_asb": True,
-             "location": "Laughton Way, Ermine, Lincoln", "lsoa": "E01026173",
+             "location": "Laughton Way, Ermine, Lincoln", "lsoa": "E01026168",
              "description": "Youths shouted racist abuse at the caller outside her flat above "
                             "the parade and threw a drink at her window.",
              "person": "Sunita Marlowgate", "role": "victim"},
             {"days_ago": 132, "time": "19:15", "category": "Youths causing annoyance",
              "is_asb": True, "location": "Shopping parade, Laughton Way, Lincoln",
-             "lsoa": "E01026173",
+             "lsoa": "E01026168",
              "description": "About ten youths on the benches outside the shops, swearing at "
                             "shoppers; the caller did not feel able to go down to the shop.",
              "person": "Sunita Marlowgate", "role": "victim"},
             {"days_ago": 47, "time": "20:30", "category": "Youths causing annoyance",
              "is_asb": True, "location": "Recreation ground behind Laughton Way, Lincoln",
-             "lsoa": "E01026173",
+             "lsoa": "E01026168",
              "description": "Youths throwing stones at windows of the flats above the parade; "
                             "one hit the caller's bedroom window.",
              "person": "Sunita Marlowgate", "role": "victim"},
@@ -1092,6 +1118,7 @@ CASES = [
         "description": "Burglaries of shared student houses, mostly through insecure ground-floor "
                        "windows and back doors; laptops and phones taken.",
         "owner": OFFICER_B,
+        "began_days_ago": 26,
         "stage": "assessment",
         "scanning": {
             "scan_source": "incident_data",
@@ -1226,6 +1253,7 @@ CASES = [
         "description": "Older teenagers taking over the children's play area in the evenings, "
                        "damaging equipment, drinking and leaving broken glass.",
         "owner": OFFICER_A,
+        "began_days_ago": 27,
         "stage": "assessment",
         "scanning": {
             "scan_source": "resident_complaint",
@@ -1297,7 +1325,7 @@ CASES = [
         "incidents": [
             {"days_ago": 98, "time": "09:05", "category": "Youths causing annoyance",
              "is_asb": True, "location": "Children's play area, Central Park, Boston",
-             "lsoa": "E01025823",
+             "lsoa": "E01026025",
              "description": "Broken glass and cans all over the play area after teenagers were "
                             "drinking there last night; the caller's child cut a hand.",
              "person": {"name": "Lauren Kirkstead", "date_of_birth": "1993-04-08",
@@ -1306,7 +1334,7 @@ CASES = [
              "role": "victim"},
             {"days_ago": 19, "time": "20:50", "category": "Youths causing annoyance",
              "is_asb": True, "location": "Children's play area, Central Park, Boston",
-             "lsoa": "E01025823",
+             "lsoa": "E01026025",
              "description": "Teenagers drinking on the climbing frame and throwing the swing "
                             "seats over the top bar.",
              "person": {"name": "Peter Wrangle", "date_of_birth": "1969-07-31",
@@ -1324,6 +1352,7 @@ CASES = [
         "description": "Garage forecourts used as a dumping ground for household and trade waste, "
                        "including fridges and tyres.",
         "owner": OFFICER_B,
+        "began_days_ago": 20,
         "stage": "assessment",
         "scanning": {
             "scan_source": "partner_referral",
@@ -1412,6 +1441,7 @@ CASES = [
         "description": "People begging at cash machines and shop doorways, some following "
                        "shoppers and asking for money aggressively.",
         "owner": OFFICER_A,
+        "began_days_ago": 25,
         "stage": "assessment",
         "scanning": {
             "scan_source": "councillor_mp",
@@ -1477,13 +1507,13 @@ CASES = [
         "shares": [(PROBATION, "view")],
         "incidents": [
             {"days_ago": 63, "time": "11:10", "category": "Begging", "is_asb": True,
-             "location": "Cash machine, High Street, Lincoln", "lsoa": "E01026224",
+             "location": "Cash machine, High Street, Lincoln", "lsoa": "E01026176",
              "description": "A man followed the caller from the cash machine asking for money "
                             "and would not leave her alone until a shop worker came out.",
              "person": "Iris Pemberwick", "role": "victim"},
             {"days_ago": 36, "time": "14:25", "category": "Begging", "is_asb": True,
              "location": "Cash machine by the level crossing, High Street, Lincoln",
-             "lsoa": "E01026224",
+             "lsoa": "E01026176",
              "description": "Asked for money aggressively at the cash machine; the caller left "
                             "without her cash and is now afraid to go into town alone.",
              "person": "Iris Pemberwick", "role": "victim"},
@@ -1500,6 +1530,7 @@ CASES = [
         "description": "Groups drinking in the Stonebow archway and on nearby benches, with "
                        "shouting, litter and occasional fights.",
         "owner": OFFICER_A,
+        "began_days_ago": 330, "ended_days_ago": 60,
         "stage": "assessment",
         "scanning": {
             "scan_source": "incident_data",
@@ -1582,7 +1613,7 @@ CASES = [
         "shares": [(COUNCIL, "view")],
         "incidents": [
             {"days_ago": 160, "time": "15:45", "category": "Street drinking", "is_asb": True,
-             "location": "The Stonebow, Lincoln", "lsoa": "E01026225",
+             "location": "The Stonebow, Lincoln", "lsoa": "E01026122",
              "description": "Group drinking under the Stonebow arch, shouting at passers-by and "
                             "blocking the caller's shop doorway.",
              "person": {"name": "Deborah Quarmby", "date_of_birth": "1975-11-03",
@@ -1590,7 +1621,7 @@ CASES = [
                         "postcode": "LN2 1LT"},
              "role": "reporter"},
             {"days_ago": 70, "time": "12:30", "category": "Street drinking", "is_asb": True,
-             "location": "Guildhall Street, Lincoln", "lsoa": "E01026225",
+             "location": "Guildhall Street, Lincoln", "lsoa": "E01026122",
              "description": "Two men drinking cider on the benches and asking shoppers for "
                             "money.",
              "person": {"name": "Leonard Pashley", "date_of_birth": "1950-02-22",
@@ -1608,6 +1639,7 @@ CASES = [
         "description": "Off-road motorbikes ridden across the common, damaging the turf and "
                        "frightening walkers and grazing livestock.",
         "owner": OFFICER_B,
+        "began_days_ago": 300, "ended_days_ago": 75,
         "stage": "assessment",
         "scanning": {
             "scan_source": "resident_complaint",
@@ -1682,12 +1714,12 @@ CASES = [
         "shares": [(COUNCIL, "contribute")],
         "incidents": [
             {"days_ago": 118, "time": "14:40", "category": "Vehicle nuisance", "is_asb": True,
-             "location": "West Common, Carholme Road, Lincoln", "lsoa": "E01026185",
+             "location": "West Common, Carholme Road, Lincoln", "lsoa": "E01026147",
              "description": "Off-road bikes on the common: three riders cutting across the "
                             "grandstand end at speed, close to walkers.",
              "person": "Colin Fernleigh", "role": "reporter"},
             {"days_ago": 83, "time": "15:20", "category": "Vehicle nuisance", "is_asb": True,
-             "location": "West Common, Carholme Road, Lincoln", "lsoa": "E01026185",
+             "location": "West Common, Carholme Road, Lincoln", "lsoa": "E01026147",
              "description": "Off-road bikes on the common again; the caller's dog was nearly "
                             "hit and the grazing cattle scattered.",
              "person": "Colin Fernleigh", "role": "reporter"},
@@ -1702,6 +1734,7 @@ CASES = [
         "description": "A vulnerable tenant's flat taken over by dealers, with constant visitors "
                        "and intimidation of neighbours.",
         "owner": OFFICER_B,
+        "began_days_ago": 520, "ended_days_ago": 95,
         "review_cadence_days": 14,
         "stage": "assessment",
         "scanning": {
@@ -1787,12 +1820,12 @@ CASES = [
         "personal_details_shared": True,
         "incidents": [
             {"days_ago": 112, "time": "16:40", "category": "Drug dealing", "is_asb": True,
-             "location": "Rasen Lane, Lincoln", "lsoa": "E01026176",
+             "location": "Rasen Lane, Lincoln", "lsoa": "E01026151",
              "description": "Drug dealing seen from window: young men taking turns to go into "
                             "the flat opposite, and cash changing hands on the doorstep.",
              "person": "Beryl Cottingwood", "role": "reporter"},
             {"days_ago": 101, "time": "23:20", "category": "Intimidation", "is_asb": True,
-             "location": "Rasen Lane, Lincoln", "lsoa": "E01026176",
+             "location": "Rasen Lane, Lincoln", "lsoa": "E01026151",
              "description": "The caller says people he let stay in his flat will not leave and "
                             "have taken his bank card; he is frightened of them.",
              "person": "Gary Millstream", "role": "victim"},
@@ -1808,6 +1841,7 @@ CASES = [
         "description": "Groups of young people gathering at the bus stops in the evenings, "
                        "harassing passengers and drivers and damaging the shelters.",
         "owner": OFFICER_A,
+        "began_days_ago": 540, "ended_days_ago": 2,
         "stage": "assessment",
         "scanning": {
             "scan_source": "partner_referral",
@@ -1876,19 +1910,19 @@ CASES = [
         "incidents": [
             {"days_ago": 205, "time": "19:20", "category": "Youths causing annoyance",
              "is_asb": True, "location": "Bus shelters, Market Place, Boston",
-             "lsoa": "E01025822",
+             "lsoa": "E01026036",
              "description": "Teenagers in the bus shelter swearing at passengers; the caller "
                             "was pushed as she got off the bus.",
              "person": "Kathleen Greenhallow", "role": "reporter"},
             {"days_ago": 27, "time": "20:05", "category": "Youths causing annoyance",
              "is_asb": True, "location": "Bus shelters, Market Place, Boston",
-             "lsoa": "E01025822",
+             "lsoa": "E01026036",
              "description": "Youths back at the shelters in the evening, kicking the glass and "
                             "shouting at the caller and other passengers.",
              "person": "Kathleen Greenhallow", "role": "reporter"},
             {"days_ago": 15, "time": "21:15", "category": "Rowdy or inconsiderate behaviour",
              "is_asb": True, "location": "Bus stop, Market Place, Boston",
-             "lsoa": "E01025822",
+             "lsoa": "E01026036",
              "description": "Bus driver abused and spat at by youths at the stop; a shelter "
                             "panel cracked.",
              "person": {"name": "Stephen Alderholt", "date_of_birth": "1979-09-16",
@@ -1897,7 +1931,7 @@ CASES = [
              "role": "victim"},
             {"days_ago": 10, "time": "18:40", "category": "Youths causing annoyance",
              "is_asb": True, "location": "Bus shelters, Market Place, Boston",
-             "lsoa": "E01025822",
+             "lsoa": "E01026036",
              "description": "About a dozen young people blocking the shelter; the caller let "
                             "her bus go rather than walk through the group.",
              "person": "Kathleen Greenhallow", "role": "reporter"},
@@ -1914,6 +1948,7 @@ CASES = [
                        "evenings: cars damaged, fires lit in the stairwells, and drivers and "
                        "parking staff abused.",
         "owner": OFFICER_A,
+        "began_days_ago": 450, "ended_days_ago": 120,
         "stage": "assessment",
         "scanning": {
             "scan_source": "incident_data",
@@ -2002,7 +2037,7 @@ CASES = [
         "incidents": [
             {"days_ago": 131, "time": "21:35", "category": "Youths causing annoyance",
              "is_asb": True, "location": "Lucy Tower Street multi-storey car park, Lincoln",
-             "lsoa": "E01026226",
+             "lsoa": "E01026143",
              "description": "Youths on the top deck throwing stones onto cars below and "
                             "spitting at the attendant.",
              "person": {"name": "Keith Brantingham", "date_of_birth": "1964-05-02",
@@ -2021,6 +2056,7 @@ CASES = [
                        "shared path: verbal abuse, a damaged fence and repeated calls from both "
                        "sides.",
         "owner": OFFICER_B,
+        "began_days_ago": 380, "ended_days_ago": 110,
         "stage": "assessment",
         "scanning": {
             "scan_source": "partner_referral",
@@ -2106,12 +2142,12 @@ CASES = [
         # Each household called about the other; both calls came before the mediation.
         "incidents": [
             {"days_ago": 165, "time": "08:15", "category": "Neighbour dispute", "is_asb": True,
-             "location": "St Giles Avenue, Lincoln", "lsoa": "E01026160",
+             "location": "St Giles Avenue, Lincoln", "lsoa": "E01026156",
              "description": "Neighbour's van parked across the shared path again, and an "
                             "argument in the street in front of the caller's children.",
              "person": "Nadia Thornbury", "role": "reporter"},
             {"days_ago": 122, "time": "18:30", "category": "Neighbour dispute", "is_asb": True,
-             "location": "St Giles Avenue, Lincoln", "lsoa": "E01026160",
+             "location": "St Giles Avenue, Lincoln", "lsoa": "E01026156",
              "description": "Shouting match with the family next door over the shared path; a "
                             "panel of the caller's fence kicked in.",
              "person": "Dennis Kettleborough", "role": "reporter"},
@@ -2127,6 +2163,7 @@ CASES = [
         "description": "Young people and rough sleepers getting into an empty pub through the "
                        "back yard; four fires in two months and drug litter in the yard.",
         "owner": OFFICER_A,
+        "began_days_ago": 200, "ended_days_ago": 30,
         "stage": "response",
         "scanning": {
             "scan_source": "patrol_observation",
@@ -2178,6 +2215,7 @@ CASES = [
         "description": "Two more converters cut from parked vans in the long-stay car park this "
                        "week.",
         "owner": OFFICER_A,
+        "began_days_ago": 15, "ended_days_ago": 14,
         "stage": "scanning",
         "scanning": {
             "scan_source": "incident_data",
@@ -2189,6 +2227,142 @@ CASES = [
              "note": "Duplicate of PC Okafor's open case on catalytic converter thefts in the "
                      "Tentercroft Street car park. The two crimes have been passed to him to add "
                      "to it."},
+        ],
+    },
+
+    # ---- Evaluated and handed on: responses that did not work, from the last year and a half ----
+    {
+        "title": "Off-road bikes on the Boston Sluice Bridge path",
+        "problem_type": "nuisance_vehicles",
+        "neighbourhood": BOSTON_TOWN,
+        "location_text": "Riverside path by the Grand Sluice bridge, Boston",
+        "latitude": 52.9836, "longitude": -0.0301,
+        "description": "Off-road bikes ridden fast along the riverside footpath, frightening "
+                       "walkers and anglers.",
+        "owner": OFFICER_B,
+        "began_days_ago": 500, "ended_days_ago": 250,
+        "stage": "assessment",
+        "scanning": {
+            "scan_source": "resident_complaint",
+            "scan_summary": "12 complaints in two months from walkers and the angling club.",
+            "scan_baseline": "12 complaints in two months. Success: fewer than 3 a month.",
+        },
+        "analysis": {
+            "offender": "Three or four riders, thought to come from outside the town.",
+            "location": "A straight, open path with easy access from the A16 at both ends.",
+        },
+        "objectives": ["Complaints below 3 a month within three months."],
+        "tactics": [
+            ("situational", "location", "Staggered barriers at both ends of the path."),
+            ("enforcement", "offender", "Section 59 warnings and seizures of the bikes."),
+        ],
+        "evaluation": {
+            "measure": "Complaints about bikes on the riverside path",
+            "before": (-470, -411, 12), "after": (-320, -261, 4),
+            "comparison": ("Witham Way path, which had no barriers", 5, 11),
+            "displacement": (["spatial"], "The riders moved to the Witham Way path."),
+            "outcome": "displaced",
+            "lessons": "Barriers at one path moved the riders to the next one along, where "
+                       "complaints doubled. The next plan has to cover the whole riverside "
+                       "network at once, with the riders' own routes in.",
+            "tactics": [("fully", "Barriers fitted at both ends.", "partly"),
+                        ("partly", "Two warnings given; no bike seized.", "not_effective")],
+            "objectives": ["partly_met"],
+            "status": "approved",
+        },
+        "then": [
+            {"close": "transferred",
+             "note": "Carried on in the Witham Way Country Park case, which covers the whole "
+                     "riverside."},
+        ],
+    },
+    {
+        "title": "Noise from late-night car meets at the Tritton Road retail park",
+        "problem_type": "nuisance_vehicles",
+        "neighbourhood": LINCOLN_CENTRAL,
+        "location_text": "Car park of the Tritton Road retail park, Lincoln",
+        "latitude": 53.2148, "longitude": -0.5596,
+        "description": "Car meets after the shops close: engines revved, tyres spun and music "
+                       "played until the early hours.",
+        "owner": OFFICER_A,
+        "began_days_ago": 420, "ended_days_ago": 180,
+        "stage": "assessment",
+        "scanning": {
+            "scan_source": "councillor_mp",
+            "scan_summary": "A ward councillor passed on 30 complaints from residents of the "
+                            "streets behind the retail park.",
+            "scan_baseline": "30 complaints in three months. Success: fewer than 10.",
+        },
+        "analysis": {
+            "location": "A large car park open all night with no barrier and no security after "
+                        "10pm.",
+            "manager": "The retail park's managing agent, who can close the car park at night.",
+        },
+        "objectives": ["Complaints below 10 a quarter within six months."],
+        "tactics": [
+            ("engagement", "offender", "Letters to registered keepers seen at the meets."),
+            ("environmental", "location", "Asked the managing agent to close the car park at "
+                                          "night."),
+        ],
+        "evaluation": {
+            "measure": "Complaints from residents about the car meets",
+            "before": (-400, -311, 30), "after": (-270, -181, 29),
+            "outcome": "no_change",
+            "lessons": "Letters alone did not deter anyone, and the managing agent would not "
+                       "fund a barrier. Without the owner's help with the place, the meets "
+                       "carried on as before.",
+            "tactics": [("fully", "41 letters sent.", "not_effective"),
+                        ("not", "The managing agent declined.", "not_effective")],
+            "objectives": ["not_met"],
+            "status": "approved",
+        },
+        "then": [
+            {"close": "transferred",
+             "note": "Handed to the council's licensing and planning enforcement team, which "
+                     "can require the owner to secure the car park."},
+        ],
+    },
+    {
+        "title": "Criminal damage to bus shelters on Wragby Road",
+        "problem_type": "vandalism",
+        "neighbourhood": ERMINE_ABBEY,
+        "location_text": "Bus shelters on Wragby Road, Lincoln",
+        "latitude": 53.2381, "longitude": -0.5194,
+        "description": "Glass panels of four bus shelters smashed repeatedly at weekends.",
+        "owner": OFFICER_B,
+        "began_days_ago": 470, "ended_days_ago": 200,
+        "stage": "assessment",
+        "scanning": {
+            "scan_source": "partner_referral",
+            "scan_summary": "The council replaced 14 shelter panels in a quarter, at about £350 "
+                            "each.",
+            "scan_baseline": "14 panels replaced in a quarter. Success: fewer than 4.",
+        },
+        "analysis": {
+            "offender": "Groups walking home from the town centre late on Friday and Saturday.",
+            "location": "Unlit shelters on a walking route from the town centre.",
+        },
+        "objectives": ["Fewer than 4 panels replaced a quarter."],
+        "tactics": [
+            ("engagement", "offender", "Patrols on the walking route on weekend nights."),
+            ("environmental", "location", "Asked for lighting at the four shelters."),
+        ],
+        "evaluation": {
+            "measure": "Shelter panels the council replaced",
+            "before": (-440, -351, 14), "after": (-300, -211, 19),
+            "outcome": "worse",
+            "lessons": "Patrols could not cover the whole route late at night and the lighting "
+                       "was never fitted; the damage went up. Panels of a tougher material, "
+                       "which the council has since chosen, would have removed the target.",
+            "tactics": [("partly", "Patrols on half of the weekends planned.", "not_effective"),
+                        ("not", "Lighting not funded.", "not_effective")],
+            "objectives": ["not_met"],
+            "status": "approved",
+        },
+        "then": [
+            {"close": "transferred",
+             "note": "The council is replacing the glass with polycarbonate panels as part of "
+                     "its shelter contract."},
         ],
     },
 ]
@@ -2208,33 +2382,109 @@ TREVOR_QUARRINGTON = {
     "address": "41 Hykeham Road, Lincoln", "postcode": "LN6 8AD",
 }
 
+#: Callers from more than a year ago: repeat ASB victims whose flags were raised back then and
+#: have since been resolved, or are still live, for the dashboard's months.
+DOREEN_CAWTHORNE = {
+    "name": "Doreen Cawthorne", "date_of_birth": "1949-04-11", "phone": "07700 900601",
+    "address": "3 Sincil Street, Lincoln", "postcode": "LN5 7ET", "vulnerabilities": ["age"],
+}
+KIERAN_MOFFATT = {
+    "name": "Kieran Moffatt", "date_of_birth": "1988-12-02", "phone": "07700 900602",
+    "address": "17 Laughton Way, Lincoln", "postcode": "LN2 2HB",
+}
+SHAHANA_BEGUM = {
+    "name": "Shahana Begum", "date_of_birth": "1983-06-25", "phone": "07700 900603",
+    "address": "9 Wormgate, Boston", "postcode": "PE21 6NP",
+}
+ALAN_FROGGATT = {
+    "name": "Alan Froggatt", "date_of_birth": "1958-10-30", "phone": "07700 900604",
+    "address": "22 Tentercroft Street, Lincoln", "postcode": "LN5 7DB",
+}
+LYDIA_STRUTT = {
+    "name": "Lydia Strutt", "date_of_birth": "1995-01-14", "phone": "07700 900605",
+    "address": "4 Pump Square, Boston", "postcode": "PE21 6QW", "vulnerabilities": ["disability"],
+}
+WESLEY_GARNER = {
+    "name": "Wesley Garner", "date_of_birth": "1971-08-08", "phone": "07700 900606",
+    "address": "12 St Giles Avenue, Lincoln", "postcode": "LN2 4PE",
+}
+
+
+def _caller_call(days_ago, category, location, lsoa, point, person, description):
+    return {"days_ago": days_ago, "time": "20:30", "category": category, "is_asb": True,
+            "location": location, "lsoa": lsoa, "latitude": point[0], "longitude": point[1],
+            "description": description, "person": person, "role": "victim"}
+
+
+HISTORIC_CALLS = [
+    _caller_call(545, "Youths causing annoyance", "Sincil Street, Lincoln", "E01026176",
+                 (53.2268, -0.5396), DOREEN_CAWTHORNE,
+                 "Youths banging on the caller's door and windows late in the evening."),
+    _caller_call(490, "Rowdy or inconsiderate behaviour", "Sincil Street, Lincoln", "E01026176",
+                 (53.2266, -0.5393), DOREEN_CAWTHORNE,
+                 "A group drinking on the caller's doorstep, refusing to move on."),
+    _caller_call(470, "Vehicle nuisance", "Laughton Way, Lincoln", "E01026168",
+                 (53.2527, -0.5312), KIERAN_MOFFATT,
+                 "Cars racing up and down the road outside the caller's house at night."),
+    _caller_call(415, "Vehicle nuisance", "Laughton Way, Lincoln", "E01026168",
+                 (53.2525, -0.5315), KIERAN_MOFFATT,
+                 "The same cars back, revving engines outside the house after midnight."),
+    _caller_call(402, "Neighbour dispute", "Laughton Way, Lincoln", "E01026168",
+                 (53.2524, -0.5316), KIERAN_MOFFATT,
+                 "Shouting and threats from a neighbour after the caller complained about cars."),
+    _caller_call(430, "Youths causing annoyance", "Wormgate, Boston", "E01026006",
+                 (52.9790, -0.0268), SHAHANA_BEGUM,
+                 "Stones thrown at the caller's shop window by a group of teenagers."),
+    _caller_call(372, "Youths causing annoyance", "Wormgate, Boston", "E01026006",
+                 (52.9789, -0.0266), SHAHANA_BEGUM,
+                 "Teenagers kicking the shop door and shouting abuse at the caller."),
+    _caller_call(355, "Rowdy or inconsiderate behaviour", "Tentercroft Street, Lincoln",
+                 "E01026132", (53.2220, -0.5441), ALAN_FROGGATT,
+                 "Loud music and shouting from cars gathering in the car park at night."),
+    _caller_call(300, "Rowdy or inconsiderate behaviour", "Tentercroft Street, Lincoln",
+                 "E01026132", (53.2221, -0.5443), ALAN_FROGGATT,
+                 "Cars gathering again; bottles thrown towards the caller's windows."),
+    _caller_call(330, "Youths causing annoyance", "Pump Square, Boston", "E01026025",
+                 (52.9806, -0.0209), LYDIA_STRUTT,
+                 "The caller, a wheelchair user, was blocked in and mocked by a group of youths."),
+    _caller_call(250, "Youths causing annoyance", "Pump Square, Boston", "E01026025",
+                 (52.9805, -0.0207), LYDIA_STRUTT,
+                 "The same group threw water at the caller's front door and ran off."),
+    _caller_call(280, "Neighbour dispute", "St Giles Avenue, Lincoln", "E01026156",
+                 (53.2439, -0.5259), WESLEY_GARNER,
+                 "Banging on the shared wall and abuse shouted at the caller through it."),
+    _caller_call(215, "Neighbour dispute", "St Giles Avenue, Lincoln", "E01026156",
+                 (53.2438, -0.5257), WESLEY_GARNER,
+                 "The neighbour's dog let loose in the caller's garden; threats when challenged."),
+]
+
 CALLER_INCIDENTS = [
     {"days_ago": 147, "time": "21:20", "category": "Youths causing annoyance", "is_asb": True,
-     "location": "Portland Street, Lincoln", "lsoa": "E01026210", "postcode": "LN5 7JX",
+     "location": "Portland Street, Lincoln", "lsoa": "E01026176", "postcode": "LN5 7JX",
      "latitude": 53.2219, "longitude": -0.5396,
      "description": "Youths knocking on the caller's door and running off, three times in one "
                     "evening. She lives alone and did not answer.",
      "person": EDNA_WINTERSGILL, "role": "victim"},
     {"days_ago": 63, "time": "19:45", "category": "Youths causing annoyance", "is_asb": True,
-     "location": "Portland Street, Lincoln", "lsoa": "E01026210", "postcode": "LN5 7JX",
+     "location": "Portland Street, Lincoln", "lsoa": "E01026176", "postcode": "LN5 7JX",
      "latitude": 53.2220, "longitude": -0.5394,
      "description": "Eggs thrown at the caller's front window and abuse shouted through the "
                     "letterbox.",
      "person": EDNA_WINTERSGILL, "role": "victim"},
     {"days_ago": 18, "time": "22:05", "category": "Rowdy or inconsiderate behaviour",
-     "is_asb": True, "location": "Alley behind Portland Street, Lincoln", "lsoa": "E01026210",
+     "is_asb": True, "location": "Alley behind Portland Street, Lincoln", "lsoa": "E01026177",
      "latitude": 53.2217, "longitude": -0.5399,
      "description": "A group shouting abuse at the caller from the alley behind her house; she "
                     "is too frightened to go into her back yard.",
      "person": EDNA_WINTERSGILL, "role": "victim"},
     {"days_ago": 55, "time": "20:10", "category": "Vehicle nuisance", "is_asb": True,
-     "location": "Hykeham Road, Lincoln", "lsoa": "E01026195",
+     "location": "Hykeham Road, Lincoln", "lsoa": "E01026135",
      "latitude": 53.2117, "longitude": -0.5566,
      "description": "A youth on an off-road bike riding on the pavement outside the shops "
                     "nearly hit the caller.",
      "person": TREVOR_QUARRINGTON, "role": "victim"},
     {"days_ago": 33, "time": "07:30", "category": "Theft from motor vehicle", "is_asb": False,
-     "location": "Hykeham Road, Lincoln", "lsoa": "E01026195",
+     "location": "Hykeham Road, Lincoln", "lsoa": "E01026135",
      "latitude": 53.2114, "longitude": -0.5571,
      "description": "Tools stolen from the caller's van overnight; the side door lock was "
                     "punched.",
@@ -2261,8 +2511,17 @@ def seed() -> dict[str, tuple[str, str]]:
     police = organisations[POLICE_FORCE]
     for spec, case in zip(CASES, cases, strict=True):
         _seed_incidents(case, spec, users[spec["owner"]], police)
-    for spec in CALLER_INCIDENTS:
+    for spec in CALLER_INCIDENTS + HISTORIC_CALLS:
         _record_incident(spec, users[CALL_HANDLER], police, {})
+    # Every case was worked just now; give each the history its spec says it had, so the
+    # dashboard has months to show.
+    for spec, case in zip(CASES, cases, strict=True):
+        if "began_days_ago" in spec:
+            _spread_history(case, spec["began_days_ago"], spec.get("ended_days_ago", 1))
+    _import_street_level_data(police)
+    # The repeat-victim flags as the instant checks raised them over the months, and as the
+    # nightly scan resolved them once the incidents aged out of the window.
+    _replay_repeat_victim_checks()
     # As the scheduled jobs would overnight: flag the overdue actions and tell their people, then
     # flag the cases due for review, the evaluations awaiting sign-off and the cases closed
     # without an approved evaluation, and the repeat ASB victims and the complaints that reach
@@ -2444,6 +2703,94 @@ def _evaluate(case: ProblemCase, owner: User, supervisor: User, spec: dict) -> E
         evaluation.submitted_dt = utcnow() - timedelta(days=spec["submitted_days_ago"])
         db.session.flush()
     return evaluation
+
+
+def _spread_history(case: ProblemCase, began_days_ago: int, ended_days_ago: int) -> None:
+    """Demo data only: the case was opened `began_days_ago` days ago and its story, every timeline
+    entry in the order it was recorded, unfolded evenly until `ended_days_ago` days ago. A
+    supervisor's review and whatever followed it stay where they are (just now), so the review
+    dates still hold. The opening, closing and last-update dates follow the timeline."""
+    events = db.session.scalars(
+        sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
+        .order_by(CaseEvent.created_dt, CaseEvent.id)).all()
+    first_review = next((i for i, e in enumerate(events) if e.kind == "review"), len(events))
+    moved = events[:first_review]
+    start = utcnow() - timedelta(days=began_days_ago)
+    span = timedelta(days=began_days_ago - ended_days_ago) / max(1, len(moved) - 1)
+    times = {event.id: start + span * index for index, event in enumerate(moved)}
+    if times:
+        # One executemany by primary key.
+        db.session.execute(sa.update(CaseEvent), [{"id": event_id, "created_dt": when}
+                                                  for event_id, when in times.items()])
+    closings = [times[e.id] for e in moved if e.kind == "closed"]
+    values = {"created_dt": start}
+    if not case.is_open and closings:
+        values["closed_dt"] = closings[-1]
+    if first_review == len(events) and moved:
+        values["updated_dt"] = times[moved[-1].id]
+    # A statement, not an attribute change, so the case's version stays that of its timeline.
+    db.session.execute(sa.update(ProblemCase).where(ProblemCase.id == case.id).values(**values))
+    db.session.expire(case)
+
+
+#: The demo's backbone of real incidents (sara/demo/extract_police_uk.py made it): data.police.uk
+#: anti-social behaviour rows in the demo's areas, Open Government Licence v3.0.
+STREET_LEVEL_DATA = Path(__file__).parent / "data" / "lincolnshire-asb.csv"
+STREET_LEVEL_LSOAS = Path(__file__).parent / "data" / "lincolnshire-lsoas.csv"
+
+
+def _import_street_level_data(police: Organisation) -> int:
+    """Import the street-level extract as data.police.uk rows, through the same importer as the
+    `import-incidents` command. The months are moved forward by whole years (so the seasons stay
+    true) until the latest one is last month or later; those past last month are dropped, so the
+    data always ends last month, whenever the demo is loaded."""
+    from sara.incidents.importer import ASB_CATEGORY, POLICE_UK_COLUMNS, import_file
+
+    with STREET_LEVEL_LSOAS.open(newline="", encoding="utf-8") as handle:
+        names = {row["LSOA code"]: row["LSOA name"] for row in csv.DictReader(handle)}
+    with STREET_LEVEL_DATA.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    latest = max(date.fromisoformat(row["Month"] + "-01") for row in rows)
+    last_month = (today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    years = max(0, last_month.year - latest.year + (last_month.month > latest.month))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "street.csv"
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.DictWriter(out, POLICE_UK_COLUMNS)
+            writer.writeheader()
+            for row in rows:
+                year, month = (int(part) for part in row["Month"].split("-"))
+                if date(year + years, month, 1) > last_month:
+                    continue
+                writer.writerow({
+                    "Crime ID": "", "Month": f"{year + years}-{month:02d}",
+                    "Reported by": police.name, "Falls within": police.name,
+                    "Longitude": row["Longitude"], "Latitude": row["Latitude"],
+                    "Location": f"On or near {row['Location']}",
+                    "LSOA code": row["LSOA code"], "LSOA name": names.get(row["LSOA code"], ""),
+                    "Crime type": ASB_CATEGORY, "Last outcome category": "", "Context": "",
+                })
+        return import_file(path, "police-uk", police.id).imported
+
+
+def _replay_repeat_victim_checks() -> None:
+    """Demo data only: run the repeat-victim rule at each moment it could have changed, oldest
+    first: as each ASB incident with a caller was recorded (the instant check) and as each one
+    left the rolling window (the nightly scan), so the flags carry the dates they would have."""
+    _version, params = current_rule("repeat_victim")
+    window = timedelta(days=params["window_days"])
+    asb = sa.and_(IncidentPerson.is_asb.is_(True),
+                  IncidentPerson.role.in_(("victim", "reporter")))
+    # Only people with enough incidents in all can ever have been flagged.
+    callers = (sa.select(IncidentPerson.person_id).where(asb).group_by(IncidentPerson.person_id)
+               .having(sa.func.count() >= params["threshold"]))
+    moments = set()
+    for occurred in db.session.scalars(
+            sa.select(IncidentPerson.occurred_dt).where(asb,
+                                                        IncidentPerson.person_id.in_(callers))):
+        moments |= {occurred, occurred + window + timedelta(seconds=1)}
+    for moment in sorted(m for m in moments if m < utcnow()):
+        flag_scan.scan_repeat_victims(now=moment)
 
 
 def _backdate_opening(case: ProblemCase, days: int) -> None:

@@ -3,8 +3,9 @@ changing the numbers of the rules that raise them."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from sara import policy
 from sara.audit import service as audit
 from sara.cases.models import ProblemCase
+from sara.core.sql import month_bucket, month_range
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.flags.models import FLAG_KINDS, Flag, FlagRule
@@ -105,6 +107,11 @@ class QueueFilters:
     neighbourhood: int | str | None = None
     is_resolved: bool = False
     page: int = 1
+    #: The first day of a local month: only flags raised in it (then the resolved list reaches
+    #: back as far as it needs to, not just RESOLVED_DAYS)
+    raised_month: date | None = None
+    #: Or any span of raising times (UTC instants), as the dashboard counts its months
+    raised_range: tuple[datetime, datetime] | None = None
 
 
 @dataclass
@@ -159,11 +166,16 @@ def _queue_query(user, filters: QueueFilters, flag_case, now) -> sa.Select:
         .outerjoin(flag_case, flag_case.id == Flag.case_id)
         .where(policy.flag_scope(user))
     )
+    raised = filters.raised_range or (
+        month_range(filters.raised_month) if filters.raised_month is not None else None)
     if filters.is_resolved:
-        query = query.where(Flag.resolved_dt.is_not(None),
-                            Flag.resolved_dt >= now - timedelta(days=RESOLVED_DAYS))
+        query = query.where(Flag.resolved_dt.is_not(None))
+        if raised is None:
+            query = query.where(Flag.resolved_dt >= now - timedelta(days=RESOLVED_DAYS))
     else:
         query = query.where(Flag.resolved_dt.is_(None))
+    if raised is not None:
+        query = query.where(Flag.raised_dt >= raised[0], Flag.raised_dt < raised[1])
     if filters.kind:
         query = query.where(Flag.kind == filters.kind)
     if filters.neighbourhood == NO_NEIGHBOURHOOD:
@@ -178,6 +190,23 @@ def _queue_query(user, filters: QueueFilters, flag_case, now) -> sa.Select:
     return query
 
 
+def count_flags_by_month(user, filters: QueueFilters, edges: list[datetime]) -> list[int]:
+    """How many flags of the queue's query (live, or resolved, as `filters` says) were raised in
+    each month bounded by `edges` (sara.core.sql.month_bucket): one GROUP BY, so each figure is
+    the count of the queue filtered to that month."""
+    flag_case = aliased(ProblemCase)
+    month = month_bucket(Flag.raised_dt, edges)
+    filters = dataclasses.replace(filters, raised_month=None, raised_range=(edges[0], edges[-1]))
+    query = (_queue_query(user, filters, flag_case, utcnow())
+             .with_only_columns(month.label("month")).subquery())
+    counts = [0] * (len(edges) - 1)
+    for index, count in db.session.execute(
+            sa.select(query.c.month, sa.func.count()).group_by(query.c.month)):
+        if index is not None:
+            counts[index] = count
+    return counts
+
+
 def flag_queue(user, filters: QueueFilters, per_page: int = 50) -> QueuePage:
     """A page of the live (or recently resolved) flags of `user`'s force, newest first."""
     now = utcnow()
@@ -187,6 +216,18 @@ def flag_queue(user, filters: QueueFilters, per_page: int = 50) -> QueuePage:
     page = max(1, filters.page)
     if (page - 1) * per_page >= total:
         return QueuePage([], total, page, per_page)
+    rows = _queue_rows(user, filters, query, flag_case, per_page, (page - 1) * per_page)
+    return QueuePage(rows, total, page, per_page)
+
+
+def all_queue_rows(user, filters: QueueFilters) -> list[QueueRow]:
+    """Every flag of the queue that passes `filters`, in the queue's order (the CSV export)."""
+    flag_case = aliased(ProblemCase)
+    return _queue_rows(user, filters, _queue_query(user, filters, flag_case, utcnow()), flag_case)
+
+
+def _queue_rows(user, filters: QueueFilters, query: sa.Select, flag_case,
+                limit: int | None = None, offset: int = 0) -> list[QueueRow]:
     newest = (Flag.resolved_dt.desc() if filters.is_resolved else Flag.raised_dt.desc())
     rows = db.session.execute(
         query.add_columns(flag_case.reference, flag_case.title, Neighbourhood.name,
@@ -194,22 +235,24 @@ def flag_queue(user, filters: QueueFilters, per_page: int = 50) -> QueuePage:
         .outerjoin(Neighbourhood, Neighbourhood.id == flag_case.neighbourhood_id)
         .outerjoin(Person, Person.id == Flag.person_id)
         .order_by(newest, Flag.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(limit).offset(offset)
     ).all()
     people_alone = {flag.person_id for flag, *_ in rows if flag.case_id is None and flag.person_id}
+    if limit is None and people_alone:
+        # The whole queue: its people as a subquery, not a list of ids that could outgrow the
+        # bind parameters one statement may carry.
+        people_alone = (query.where(Flag.case_id.is_(None), Flag.person_id.is_not(None))
+                        .with_only_columns(Flag.person_id).order_by(None))
     around = _neighbourhoods_of_people(user.organisation_id, people_alone)
-    return QueuePage(
-        [QueueRow(flag, case_ref, case_title, person_ref, person_name,
-                  [hood] if flag.case_id is not None else around.get(flag.person_id, []))
-         for flag, case_ref, case_title, hood, person_ref, person_name in rows],
-        total, page, per_page,
-    )
+    return [QueueRow(flag, case_ref, case_title, person_ref, person_name,
+                     [hood] if flag.case_id is not None else around.get(flag.person_id, []))
+            for flag, case_ref, case_title, hood, person_ref, person_name in rows]
 
 
 def _neighbourhoods_of_people(organisation_id: int, person_ids) -> dict[int, list[str]]:
     """person id -> the neighbourhoods of the organisation's cases they are linked to, in one
-    query for a whole page."""
-    if not person_ids:
+    query for a whole page. `person_ids` is a collection of ids or a SELECT of them."""
+    if isinstance(person_ids, (set, frozenset, list, tuple)) and not person_ids:
         return {}
     links = sa.union(
         sa.select(CasePerson.person_id, CasePerson.case_id)

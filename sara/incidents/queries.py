@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from sara import policy
 from sara.cases.models import ProblemCase
+from sara.core.sql import month_bucket, month_range
 from sara.core.types import local_zone
 from sara.core.types import today as local_today
 from sara.extensions import db
@@ -164,3 +165,86 @@ def recent_imports(user, limit: int = 10) -> list[IncidentImport]:
     return list(db.session.scalars(
         sa.select(IncidentImport).where(IncidentImport.organisation_id == user.organisation_id)
         .order_by(IncidentImport.id.desc()).limit(limit)))
+
+
+# --- the incident list (and the dashboard's monthly counts, which link to it) ------------------
+
+INCIDENTS_PER_PAGE = 50
+
+
+@dataclass
+class IncidentFilters:
+    neighbourhood_id: int | None = None
+    #: The first day of a local calendar month
+    month: date | None = None
+    is_asb_only: bool = False
+    page: int = 1
+
+
+@dataclass
+class IncidentPage:
+    incidents: list[Incident]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def neighbourhood_lsoas(user, neighbourhood_id: int) -> sa.Select:
+    """The LSOAs taken as a neighbourhood's area: those of its cases, and of the incidents linked
+    to them, among the cases `user` may see. Neighbourhoods have no boundary of their own yet, so
+    this is an approximation: an incident counts for a neighbourhood when it lies in an LSOA where
+    that neighbourhood's problem-solving already looks."""
+    cases = sa.select(ProblemCase.id).where(policy.case_scope(user),
+                                            ProblemCase.neighbourhood_id == neighbourhood_id)
+    return sa.union(
+        sa.select(ProblemCase.lsoa_code.label("lsoa_code"))
+        .where(ProblemCase.id.in_(cases), ProblemCase.lsoa_code.is_not(None)),
+        sa.select(Incident.lsoa_code.label("lsoa_code"))
+        .join(CaseIncident, CaseIncident.incident_id == Incident.id)
+        .where(CaseIncident.case_id.in_(cases), Incident.lsoa_code.is_not(None)),
+    )
+
+
+def filtered_incidents(user, filters: IncidentFilters) -> sa.Select:
+    """The incidents `user` may see (their force's) that pass `filters`."""
+    query = policy.visible_incidents(user)
+    if filters.neighbourhood_id is not None:
+        area = neighbourhood_lsoas(user, filters.neighbourhood_id).subquery()
+        query = query.where(Incident.lsoa_code.in_(sa.select(area.c.lsoa_code)))
+    if filters.month is not None:
+        start, end = month_range(filters.month)
+        query = query.where(Incident.occurred_dt >= start, Incident.occurred_dt < end)
+    if filters.is_asb_only:
+        query = query.where(Incident.is_asb.is_(True))
+    return query
+
+
+def incident_page(user, filters: IncidentFilters,
+                  per_page: int = INCIDENTS_PER_PAGE) -> IncidentPage:
+    query = filtered_incidents(user, filters)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    page = max(1, filters.page)
+    if (page - 1) * per_page >= total:
+        return IncidentPage([], total, page, per_page)
+    rows = db.session.scalars(query.order_by(Incident.occurred_dt.desc(), Incident.id.desc())
+                              .limit(per_page).offset((page - 1) * per_page))
+    return IncidentPage(list(rows), total, page, per_page)
+
+
+def count_incidents_by_month(user, filters: IncidentFilters, edges: list[datetime]) -> list[int]:
+    """How many incidents pass `filters` in each month bounded by `edges` (see month_bucket):
+    one GROUP BY over the same query the list uses."""
+    month = month_bucket(Incident.occurred_dt, edges)
+    query = (filtered_incidents(user, filters)
+             .where(Incident.occurred_dt >= edges[0], Incident.occurred_dt < edges[-1])
+             .with_only_columns(month.label("month")).subquery())
+    counts = [0] * (len(edges) - 1)
+    for index, count in db.session.execute(
+            sa.select(query.c.month, sa.func.count()).group_by(query.c.month)):
+        if index is not None:
+            counts[index] = count
+    return counts

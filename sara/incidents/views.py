@@ -4,9 +4,19 @@ policy, call the service, render."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import IntegerField, SelectMultipleField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovTextInput
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    ValidationError,
+)
 from wtforms.validators import InputRequired
 
 from sara import policy
@@ -81,6 +91,67 @@ def show(incident_id: int):
         cases=queries.visible_linked_cases(current_user, incident))
     db.session.commit()
     return page
+
+
+# --- the incident list ---------------------------------------------------------------------------
+
+class IncidentListForm(BaseForm):
+    """The list's filters, from the query string (the dashboard's links set them). A bad value is
+    reported by name and ignored, never a 500."""
+
+    class Meta:
+        csrf = False
+
+    neighbourhood = SelectField("Neighbourhood", widget=GovSelect(), default="",
+                                validate_choice=False)
+    month = StringField("Month", widget=GovTextInput(), description="For example, 2026-03")
+    asb = BooleanField("Anti-social behaviour only", widget=GovCheckboxInput(),
+                       false_values=("", "0", "false"))
+
+    def validate_neighbourhood(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError("Choose a neighbourhood from the list")
+
+    def validate_month(self, field):
+        if field.data and self.month_start() is None:
+            raise ValidationError("Enter the month as a year and month, like 2026-03")
+
+    def month_start(self):
+        raw = (self.month.data or "").strip()
+        try:
+            day = date.fromisoformat(raw + "-01") if len(raw) == 7 else None
+        except ValueError:
+            return None
+        return day if day is not None and 1900 <= day.year <= 2200 else None
+
+
+@bp.route("/incidents")
+def incident_list():
+    if not policy.can_list_incidents(current_user):
+        abort(403)
+    from sara.cases.queries import visible_neighbourhoods
+
+    form = IncidentListForm(request.args)
+    form.neighbourhood.choices = [("", "Any neighbourhood")] + [
+        (str(n.id), n.name) for n in db.session.scalars(visible_neighbourhoods(current_user))]
+    form.validate()
+    filters = queries.IncidentFilters(
+        neighbourhood_id=(int(form.neighbourhood.data)
+                          if form.neighbourhood.data and not form.neighbourhood.errors else None),
+        month=form.month_start() if not form.month.errors else None,
+        is_asb_only=bool(form.asb.data),
+        page=max(1, request.args.get("page", type=int) or 1),
+    )
+    page = queries.incident_page(current_user, filters)
+    audit.record("consultation", user=current_user, record_type="incident",
+                 record_ref="incident list",
+                 summary=f"Listed incidents ({page.total} found)",
+                 details={"filters": {"neighbourhood_id": filters.neighbourhood_id,
+                                      "month": filters.month and filters.month.isoformat()[:7],
+                                      "asb_only": filters.is_asb_only}})
+    rendered = render_template("incidents/list.html", form=form, page=page, filters=filters)
+    db.session.commit()
+    return rendered
 
 
 # --- uploading a file ----------------------------------------------------------------------------
