@@ -93,6 +93,7 @@ CONTRIBUTORS = MANAGERS | {"partner_contribute"}
 ALLOWED = {
     "cases.show": SEES_CASE,
     "cases.timeline": SEES_CASE,
+    "cases.summary": SEES_CASE,
     "cases.edit": MANAGERS,
     "cases.edit_scanning": MANAGERS,
     "cases.move_stage": MANAGERS,

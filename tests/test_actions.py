@@ -506,3 +506,15 @@ def test_reopening_an_overdue_action_flags_and_notifies_at_once(setup):
     assert [f.action_id for f in _live_flags()] == [action.id]
     overdue = [n for n in _notifications(people["council_b"]) if n.kind == "overdue"]
     assert len(overdue) == 1
+
+
+def test_a_cut_action_list_says_how_many_there_are(setup, browser, monkeypatch):
+    case, people, _ = setup
+    for n in range(3):
+        _make(case, people["owner"], f"user:{people['owner'].id}", title=f"Action {n}")
+    monkeypatch.setattr(service, "LIST_LIMIT", 2)
+    html = browser(people["owner"]).get("/actions/mine").get_data(as_text=True)
+    assert 'data-testid="action-count">3 actions' in html
+    assert "first 2 of 3 actions" in html
+    csv = browser(people["owner"]).get("/actions/mine/export.csv").get_data(as_text=True)
+    assert len(csv.strip().splitlines()) == 1 + 3

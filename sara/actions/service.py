@@ -303,9 +303,16 @@ ACTION_SORTS = {
 }
 
 
-def action_list(user, scope: str, sort: str = "due", direction: str = "asc",
-                include_finished: bool = False) -> list[Action]:
-    """Actions across every case the user can see: 'mine', 'organisation' or 'allocated'."""
+def is_overdue(on: date | None = None) -> sa.ColumnElement[bool]:
+    """SQL: live and past its due date (sara.flags.rules.action_is_overdue)."""
+    return sa.and_(Action.status.in_(LIVE_STATUSES), Action.due_date < (on or today()))
+
+
+def filtered_actions(user, scope: str, include_finished: bool = False,
+                     is_overdue_only: bool = False, neighbourhood_id: int | None = None,
+                     on: date | None = None) -> sa.Select:
+    """The actions of one of the lists ('mine', 'organisation', 'allocated', or 'all' the user
+    can see) that pass the filters. The dashboard counts with this same query."""
     query = policy.visible_actions(user)
     if scope == "mine":
         query = query.where(Action.allocated_user_id == user.id)
@@ -317,9 +324,39 @@ def action_list(user, scope: str, sort: str = "due", direction: str = "asc",
         query = query.where(Action.created_by_id == user.id)
     if not include_finished:
         query = query.where(Action.status.in_(LIVE_STATUSES))
+    if is_overdue_only:
+        query = query.where(is_overdue(on))
+    if neighbourhood_id is not None:
+        query = query.where(ProblemCase.neighbourhood_id == neighbourhood_id)
+    return query
+
+
+#: How many actions a list page shows; the page says when there are more (the CSV has them all).
+LIST_LIMIT = 500
+
+
+def action_list(user, scope: str, sort: str = "due", direction: str = "asc",
+                include_finished: bool = False, limit: int | None = -1,
+                is_overdue_only: bool = False,
+                neighbourhood_id: int | None = None) -> list[Action]:
+    """Actions across every case the user can see: 'mine', 'organisation', 'allocated' or
+    'all'. `limit=None` gives every one (the CSV export)."""
+    if limit == -1:
+        limit = LIST_LIMIT
+    query = filtered_actions(user, scope, include_finished, is_overdue_only, neighbourhood_id)
     column = ACTION_SORTS.get(sort, Action.due_date)
     order = column.desc() if direction == "desc" else column.asc()
-    return list(db.session.scalars(query.order_by(order, Action.due_date, Action.id).limit(500)))
+    return list(db.session.scalars(
+        query.order_by(order, Action.due_date, Action.id).limit(limit)
+    ))
+
+
+def count_actions(user, scope: str, include_finished: bool = False,
+                  is_overdue_only: bool = False, neighbourhood_id: int | None = None,
+                  **_sort) -> int:
+    """How many actions action_list would give without its limit, so a cut list can say so."""
+    query = filtered_actions(user, scope, include_finished, is_overdue_only, neighbourhood_id)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
 def overdue_count(user) -> int:

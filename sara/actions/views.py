@@ -8,6 +8,7 @@ from flask_login import current_user
 from sara import policy
 from sara.actions import service
 from sara.actions.forms import ActionForm, ActionNoteForm, StatusForm
+from sara.core import exports
 from sara.extensions import db
 
 bp = Blueprint("actions", __name__)
@@ -137,6 +138,7 @@ LISTS = {
     "mine": "My actions",
     "organisation": "My organisation's actions",
     "allocated": "Actions I allocated",
+    "all": "Actions on cases I can see",
 }
 
 
@@ -145,14 +147,39 @@ def my_actions():
     return redirect(url_for("actions.action_list", scope="mine"))
 
 
-@bp.route("/actions/<any(mine, organisation, allocated):scope>")
-def action_list(scope: str):
+def _list_options() -> dict:
+    """The action list's sort and filters from the query string, as keyword arguments of
+    service.action_list: the list and its CSV export both use this."""
     sort = request.args.get("sort", "due")
-    direction = "desc" if request.args.get("dir") == "desc" else "asc"
-    include_finished = request.args.get("finished") == "1"
-    actions = service.action_list(current_user, scope, sort, direction, include_finished)
+    return {
+        "sort": sort if sort in service.ACTION_SORTS else "due",
+        "direction": "desc" if request.args.get("dir") == "desc" else "asc",
+        "include_finished": request.args.get("finished") == "1",
+        # The dashboard's overdue figures link here: overdue=1, and a neighbourhood's id.
+        "is_overdue_only": request.args.get("overdue") == "1",
+        "neighbourhood_id": _id_or_none(request.args.get("neighbourhood")),
+    }
+
+
+def _id_or_none(value: str | None) -> int | None:
+    """A database id from the query string; anything else is ignored."""
+    is_id = bool(value) and value.isascii() and value.isdigit() and int(value) < 2**31
+    return int(value) if is_id else None
+
+
+@bp.route("/actions/<any(mine, organisation, allocated, all):scope>")
+def action_list(scope: str):
+    options = _list_options()
+    actions = service.action_list(current_user, scope, **options)
+    total = service.count_actions(current_user, scope, **options)
     return render_template(
-        "actions/list.html", actions=actions, scope=scope, lists=LISTS,
-        sort=sort if sort in service.ACTION_SORTS else "due", direction=direction,
-        include_finished=include_finished,
+        "actions/list.html", actions=actions, total=total, scope=scope, lists=LISTS, **options,
     )
+
+
+@bp.route("/actions/<any(mine, organisation, allocated, all):scope>/export.csv")
+def export_actions(scope: str):
+    actions = service.action_list(current_user, scope, **_list_options(), limit=None)
+    header, rows = exports.action_rows(actions)
+    return exports.csv_download(header, rows, f"actions-{scope}.csv", record_type="action",
+                                what=f"actions from {LISTS[scope]}")

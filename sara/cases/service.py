@@ -143,6 +143,14 @@ def timeline(case: ProblemCase) -> list[CaseEvent]:
     )
 
 
+def stage_moves(case: ProblemCase) -> list[CaseEvent]:
+    """The case's moves between SARA stages, oldest first (who, when and why)."""
+    return list(db.session.scalars(
+        sa.select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "stage_moved")
+        .order_by(CaseEvent.created_dt, CaseEvent.id)
+    ))
+
+
 # --- creating and editing ----------------------------------------------------------------------
 
 #: What a new case is opened with; everything else starts empty and is edited later, with history.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import (
     Blueprint,
     abort,
@@ -14,10 +16,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from govuk_frontend_wtf.wtforms_widgets import GovSelect
-from wtforms import SelectField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
+from wtforms import SelectField, StringField
 
 from sara import policy
+from sara.actions.service import case_actions
 from sara.cases import queries, service
 from sara.cases.forms import (
     AnalysisForm,
@@ -33,13 +36,46 @@ from sara.cases.forms import (
     TacticForm,
 )
 from sara.cases.taxonomy import ANALYSIS_FIELDS, PROBLEM_TYPES, STAGE_ORDER, STAGES, STATUSES
+from sara.core import exports
 from sara.core.forms import BaseForm
+from sara.core.types import today
+from sara.evaluation import figures
+from sara.evaluation import service as evaluation_service
+from sara.evaluation.models import OUTCOMES
 from sara.extensions import db
+from sara.people import service as people_service
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
 # --- list --------------------------------------------------------------------------------------
+
+class _DayField(StringField):
+    """A day typed as 2026-03-31 (the form the dashboard's links use). A bad one is reported by
+    name and ignored, like any other filter."""
+
+    def __init__(self, label, **kwargs):
+        kwargs.setdefault("widget", GovTextInput())
+        kwargs.setdefault("description", "For example, 2026-03-31")
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist):
+        raw = (valuelist[0] if valuelist else "").strip()
+        self.raw_data = [raw]
+        self.data = None
+        if not raw:
+            return
+        try:
+            day = date.fromisoformat(raw) if len(raw) == 10 else None
+        except ValueError:
+            day = None
+        if day is None or not 1900 <= day.year <= 2200:
+            raise ValueError(f"{self.label.text} must be a real date, like 2026-03-31")
+        self.data = day
+
+    def _value(self):
+        return self.raw_data[0] if self.raw_data else ""
+
 
 class CaseFilterForm(BaseForm):
     class Meta:
@@ -70,6 +106,24 @@ class CaseFilterForm(BaseForm):
         "Closure", widget=GovSelect(),
         choices=[("", "Any case"), ("1", "Closed without an approved evaluation")], default="",
     )
+    outcome = SelectField(
+        "Evaluation outcome", widget=GovSelect(),
+        choices=[("", "Any outcome"), *OUTCOMES.items()], default="",
+    )
+    opened_from = _DayField("Opened on or after")
+    opened_to = _DayField("Opened on or before")
+    closed_from = _DayField("Closed on or after")
+    closed_to = _DayField("Closed on or before")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for first, last, what in (("opened_from", "opened_to", "opening"),
+                                  ("closed_from", "closed_to", "closing")):
+            if self[first].data and self[last].data and self[first].data > self[last].data:
+                self[last].errors = [*self[last].errors, f"The last {what} date must be the same "
+                                     f"as or after the first {what} date"]
+                valid = False
+        return valid
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -95,6 +149,9 @@ def _filters_from_request(form: CaseFilterForm, owner_id: int | None = None) -> 
         review=data["review"] or None,
         evaluation=data["evaluation"] or None,
         is_unevaluated=data["unevaluated"] == "1",
+        outcome=data["outcome"] or None,
+        opened_from=data["opened_from"], opened_to=data["opened_to"],
+        closed_from=data["closed_from"], closed_to=data["closed_to"],
         sort=sort if sort in queries.SORTS else queries.DEFAULT_SORT[0],
         direction=direction if direction in ("asc", "desc") else queries.DEFAULT_SORT[1],
         page=max(1, _int_or_none(request.args.get("page")) or 1),
@@ -102,14 +159,20 @@ def _filters_from_request(form: CaseFilterForm, owner_id: int | None = None) -> 
     return filters
 
 
-def _render_list(title: str, owner_id: int | None = None):
+def _list_filters(owner_id: int | None = None) -> tuple[CaseFilterForm, queries.CaseFilters]:
+    """The case list's filter form and filters from the query string: the list and its CSV
+    export both use this, so the file always holds what the list shows."""
     form = CaseFilterForm(request.args)
     neighbourhoods, owners = queries.filter_options(current_user)
     form.neighbourhood.choices = [("", "Any neighbourhood")] + [
         (str(n.id), n.name) for n in neighbourhoods
     ]
     form.owner.choices = [("", "Anyone")] + [(str(u.id), u.name) for u in owners]
-    filters = _filters_from_request(form, owner_id)
+    return form, _filters_from_request(form, owner_id)
+
+
+def _render_list(title: str, owner_id: int | None = None):
+    form, filters = _list_filters(owner_id)
     page = queries.case_page(current_user, filters, current_app.config["CASES_PER_PAGE"])
     return render_template(
         "cases/list.html", title=title, form=form, page=page, filters=filters,
@@ -125,6 +188,22 @@ def case_list():
 @bp.route("/mine")
 def my_cases():
     return _render_list("My cases", owner_id=current_user.id)
+
+
+@bp.route("/export.csv")
+def export_cases():
+    return _export_list("cases from the case list", "cases.csv")
+
+
+@bp.route("/mine/export.csv")
+def export_my_cases():
+    return _export_list("cases from My cases", "my-cases.csv", owner_id=current_user.id)
+
+
+def _export_list(what: str, filename: str, owner_id: int | None = None):
+    _form, filters = _list_filters(owner_id)
+    header, rows = exports.case_rows(current_user, filters)
+    return exports.csv_download(header, rows, filename, record_type="case", what=what)
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -150,10 +229,8 @@ def new_case():
 # --- view --------------------------------------------------------------------------------------
 
 def _render_case(case, note_form=None, status=200):
-    from sara.actions.service import case_actions
     from sara.flags.service import live_flags_for_case
     from sara.partners.service import live_shares
-    from sara.people import service as people_service
 
     show_people = policy.can_see_personal_details(current_user, case)
     people = people_service.case_people(case) if show_people else None
@@ -187,6 +264,26 @@ def add_note(reference: str):
     db.session.commit()
     flash("Note added.", "success")
     return redirect(url_for("cases.show", reference=case.reference) + "#history")
+
+
+@bp.route("/<reference>/summary")
+def summary(reference: str):
+    """The whole case on paper: details, every stage, actions and the evaluation."""
+    case = policy.get_case_or_404(current_user, reference)
+    people = (people_service.case_people(case)
+              if policy.can_see_personal_details(current_user, case) else None)
+    if people:
+        g.audited_people = [link.person for link in people]
+    evaluation = case.evaluation
+    return render_template(
+        "cases/summary.html", case=case, stages=STAGES, stage_order=STAGE_ORDER,
+        analysis_fields=ANALYSIS_FIELDS, people=people,
+        people_counts=people_service.role_counts(case), actions=case_actions(case),
+        stage_moves=service.stage_moves(case), evaluation=evaluation,
+        impact=evaluation_service.impact(evaluation) if evaluation else None,
+        figure_source=lambda field: figures.describe_source(evaluation, field),
+        printed_on=today(),
+    )
 
 
 @bp.route("/<reference>/timeline")

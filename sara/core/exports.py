@@ -57,3 +57,83 @@ def csv_download(header: Sequence[str], rows: Iterable[Sequence], filename: str,
         headers={"Content-Disposition": f'attachment; filename="{filename}"',
                  "Cache-Control": "no-store"},
     )
+
+
+# --- what each list exports --------------------------------------------------------------------
+# Each function takes the list's own filters (or rows) so that the file holds exactly the rows
+# the list would show, in its order, only without the paging.
+
+def _local_datetime(value) -> str:
+    """A UTC datetime as local time in a form spreadsheets sort and parse: 2026-03-14 09:05."""
+    from sara.core.types import local_zone
+
+    return "" if value is None else f"{value.astimezone(local_zone()):%Y-%m-%d %H:%M}"
+
+
+def _iso_date(value) -> str:
+    return "" if value is None else value.isoformat()
+
+
+CASE_COLUMNS = ("Reference", "Title", "Problem type", "Neighbourhood", "Stage", "Status", "Owner",
+                "Opened", "Last updated", "Last review", "Next review", "Evaluation")
+
+
+def case_rows(user, filters) -> tuple[Sequence[str], list[list]]:
+    """The case list as rows: one query, its owner and neighbourhood eager-loaded with it."""
+    from sara.cases import queries
+    from sara.cases.taxonomy import STATUSES
+
+    query = (queries.filtered_cases(user, filters)
+             .add_columns(queries.evaluation_state)
+             .order_by(*queries.case_ordering(filters)))
+    rows = [
+        [case.reference, case.title, case.problem_type_label, case.neighbourhood.name,
+         case.stage_label, STATUSES[case.status], case.owner.name,
+         _local_datetime(case.created_dt), _local_datetime(case.updated_dt),
+         _local_datetime(case.last_reviewed_dt),
+         _iso_date(case.next_review_date) if case.is_open else "",
+         queries.EVALUATION_FILTERS.get(state, state)]
+        for case, state in db.session.execute(query)
+    ]
+    return CASE_COLUMNS, rows
+
+
+ACTION_COLUMNS = ("Reference", "Action", "Case", "Case title", "Tactic", "Allocated to", "Due",
+                  "Overdue", "Priority", "Status", "Allocated by", "Created")
+
+
+def action_rows(actions) -> tuple[Sequence[str], list[list]]:
+    """An action list as rows. Its case and people are eager-loaded with the actions."""
+    rows = [
+        [action.reference, action.title, action.case.reference, action.case.title,
+         action.tactic_label, action.allocated_to_name, _iso_date(action.due_date),
+         "Yes" if action.is_overdue else "No", action.priority_label, action.status_label,
+         action.created_by.name, _local_datetime(action.created_dt)]
+        for action in actions
+    ]
+    return ACTION_COLUMNS, rows
+
+
+def flag_rows(queue_rows, *, with_names: bool) -> tuple[Sequence[str], list[list]]:
+    """Flag-queue rows (sara.flags.service.QueueRow) as the queue shows them; people's names only
+    for those who may look people up, as on the page."""
+    from sara.flags.service import describe
+
+    header = ["Raised", "Flag", "Details", "Case", "Case title", "Person"]
+    if with_names:
+        header.append("Person's name")
+    header += ["Neighbourhood", "Status", "Acknowledged by", "Acknowledged", "Resolved",
+               "Resolution note"]
+    rows = []
+    for row in queue_rows:
+        flag = row.flag
+        cells = [_local_datetime(flag.raised_dt), flag.kind_label, describe(flag),
+                 row.case_reference or "", row.case_title or "", row.person_reference or ""]
+        if with_names:
+            cells.append(row.person_name or "")
+        cells += ["; ".join(row.neighbourhoods), flag.status_label,
+                  flag.acknowledged_by.name if flag.acknowledged_by else "",
+                  _local_datetime(flag.acknowledged_dt), _local_datetime(flag.resolved_dt),
+                  flag.resolved_note or ""]
+        rows.append(cells)
+    return header, rows

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from sara import policy
+from sara.core import exports
 from sara.core.templating import format_datetime
 from sara.extensions import db
 from sara.flags import service
@@ -33,10 +37,36 @@ def resolved():
     return _render_queue(is_resolved=True)
 
 
-def _render_queue(is_resolved: bool):
+@bp.route("/export.csv")
+def export_queue():
+    return _export(is_resolved=False)
+
+
+@bp.route("/resolved/export.csv")
+def export_resolved():
+    return _export(is_resolved=True)
+
+
+def _queue_filters(is_resolved: bool) -> tuple[FlagFilterForm, service.QueueFilters]:
+    """The queue's filter form and filters from the query string: the queue and its CSV export
+    both use this."""
     form = FlagFilterForm(request.args)
     form.set_neighbourhoods(current_user.organisation.neighbourhoods, service.NO_NEIGHBOURHOOD)
-    filters = _filters_from(form, is_resolved)
+    return form, _filters_from(form, is_resolved)
+
+
+def _export(is_resolved: bool):
+    _form, filters = _queue_filters(is_resolved)
+    header, rows = exports.flag_rows(service.all_queue_rows(current_user, filters),
+                                     with_names=policy.can_lookup_people(current_user))
+    return exports.csv_download(
+        header, rows, "resolved-flags.csv" if is_resolved else "flags.csv", record_type="flag",
+        what="resolved flags" if is_resolved else "flags from the flag queue",
+    )
+
+
+def _render_queue(is_resolved: bool):
+    form, filters = _queue_filters(is_resolved)
     page = service.flag_queue(current_user, filters, PER_PAGE)
     return render_template(
         "flags/queue.html", form=form, page=page, filters=filters,
@@ -55,7 +85,19 @@ def _filters_from(form: FlagFilterForm, is_resolved: bool) -> service.QueueFilte
     return service.QueueFilters(
         kind=kind or None, neighbourhood=neighbourhood or None, is_resolved=is_resolved,
         page=max(1, request.args.get("page", type=int) or 1),
+        raised_month=_month(request.args.get("raised")),
     )
+
+
+def _month(value: str | None) -> date | None:
+    """'2026-03' -> its first day; anything else is ignored (the dashboard's links set it)."""
+    value = (value or "").strip()
+    if not re.fullmatch(r"(19|2[01])[0-9]{2}-[01][0-9]", value):
+        return None
+    try:
+        return date.fromisoformat(value + "-01")
+    except ValueError:
+        return None
 
 
 def _filter_args(values) -> dict:
@@ -67,6 +109,8 @@ def _filter_args(values) -> dict:
     neighbourhood = values.get("neighbourhood") or ""
     if neighbourhood == service.NO_NEIGHBOURHOOD or neighbourhood.isdigit():
         args["neighbourhood"] = neighbourhood
+    if _month(values.get("raised")):
+        args["raised"] = values["raised"].strip()
     page = values.get("page") or ""
     if page.isdigit() and int(page) > 1:
         args["page"] = page
