@@ -49,11 +49,15 @@ def test_every_private_route_sends_anonymous_users_to_sign_in(app):
     assert checked >= 15
 
 
+#: API endpoints that need no token: the description of the API, which holds no data.
+PUBLIC_API_ENDPOINTS = frozenset({"api.openapi_json"})
+
+
 def test_every_api_route_refuses_anonymous_callers_with_problem_json(app):
     client = app.test_client()
     checked = 0
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/"):
+        if not rule.rule.startswith("/api/") or rule.endpoint in PUBLIC_API_ENDPOINTS:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(_example_url(app, rule), method=method)
@@ -61,6 +65,18 @@ def test_every_api_route_refuses_anonymous_callers_with_problem_json(app):
             assert response.mimetype == "application/problem+json"
             checked += 1
     assert checked >= 1
+
+
+def test_only_the_openapi_document_is_public_in_the_api(app, client):
+    public = {
+        rule.endpoint for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if client.open(_example_url(app, rule), method=method).status_code != 401
+    }
+    assert public == PUBLIC_API_ENDPOINTS
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.get_json()["openapi"] == "3.1.0"
 
 
 def test_unknown_urls_also_send_anonymous_users_to_sign_in(client):

@@ -24,6 +24,8 @@ __all__ = ["bp", "problem"]
 
 @bp.before_request
 def authenticate():
+    if request.endpoint == "api.openapi_json":
+        return None  # the API's description is public; it holds no data
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     user = tokens.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
