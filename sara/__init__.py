@@ -63,6 +63,10 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
 
     _register_blueprints(app)
 
+    from sara.search import indexing
+
+    indexing.register(app)
+
     from sara.core import errors, templating
 
     errors.register(app)
@@ -81,7 +85,9 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from sara.actions.views import bp as actions_bp
     from sara.admin.views import bp as admin_bp
+    from sara.api.docs_views import bp as api_docs_bp
     from sara.api.routes import views as api_views
+    from sara.api.token_views import bp as api_tokens_bp
     from sara.audit import hooks as audit_hooks
     from sara.audit.views import bp as audit_bp
     from sara.auth.views import bp as auth_bp
@@ -103,7 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, auth_bp, cases_bp, partners_bp, people_bp, actions_bp,
                       notifications_bp, lookup_bp, api_views.bp, evaluation_bp, library_bp,
                       supervision_bp, audit_bp, admin_bp, flags_bp, person_bp, incidents_bp,
-                      search_bp, dashboards_bp):
+                      search_bp, dashboards_bp, api_tokens_bp, api_docs_bp):
         app.register_blueprint(blueprint)
     audit_hooks.register(app)
     import sara.api.models  # noqa: F401

@@ -207,6 +207,8 @@ def visible_actions(user) -> sa.Select:
 def get_action_or_404(user, case: ProblemCase, action_ref: str):
     from sara.actions.models import Action
 
+    if "\x00" in action_ref or len(action_ref) > 40:
+        abort(404)  # cannot be a reference, and PostgreSQL refuses NUL characters in text
     action = db.session.scalar(
         sa.select(Action).where(Action.case_id == case.id, Action.reference == action_ref)
     )
@@ -341,9 +343,31 @@ def visible_incidents(user) -> sa.Select:
     return sa.select(Incident).where(incident_scope(user))
 
 
+def can_list_incidents(user) -> bool:
+    """The incident list (and the dashboard's incident chart): whoever `incident_scope` gives any
+    incidents to, i.e. the staff of a police force."""
+    return _is_signed_in(user) and user.organisation.is_police
+
+
+def can_see_dashboard(user) -> bool:
+    """Everyone with a case list has a dashboard, counted within their own scope."""
+    return can_list_cases(user)
+
+
+#: The largest id an INTEGER (and a BIGINT) column holds: a larger number in a URL cannot be a
+#: record, and PostgreSQL would refuse to compare it (an error, not a 404).
+MAX_ID, MAX_BIG_ID = 2**31 - 1, 2**63 - 1
+
+
+def _not_an_id(value: int, upper: int = MAX_ID) -> bool:
+    return not 0 < value <= upper
+
+
 def get_incident_or_404(user, incident_id: int):
     from sara.incidents.models import Incident
 
+    if _not_an_id(incident_id, MAX_BIG_ID):
+        abort(404)
     incident = db.session.scalar(visible_incidents(user).where(Incident.id == incident_id))
     if incident is None:
         abort(404)
@@ -368,7 +392,7 @@ def get_import_or_404(user, import_id: int):
     """An upload's status page: for the importers of the force it was uploaded for."""
     from sara.incidents.models import IncidentImport
 
-    job = db.session.get(IncidentImport, import_id)
+    job = None if _not_an_id(import_id) else db.session.get(IncidentImport, import_id)
     if job is None or not can_import_incidents(user) or job.organisation_id != user.organisation_id:
         abort(404)
     return job
@@ -418,10 +442,38 @@ def flag_scope(user) -> ColumnElement[bool]:
 def get_flag_or_404(user, flag_id: int):
     from sara.flags.models import Flag
 
+    if _not_an_id(flag_id):
+        abort(404)
     flag = db.session.scalar(sa.select(Flag).where(Flag.id == flag_id, flag_scope(user)))
     if flag is None:
         abort(404)
     return flag
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+def can_manage_own_tokens(user) -> bool:
+    """Every signed-in user may hold API tokens: a token never grants more than its user has."""
+    return _is_signed_in(user)
+
+
+def get_own_token_or_404(user, token_id: int):
+    """One of `user`'s own tokens; anyone else's is indistinguishable from none."""
+    from sara.api.models import ApiToken
+
+    if _not_an_id(token_id):
+        abort(404)
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    if token is None or not can_manage_own_tokens(user):
+        abort(404)
+    return token
+
+
+def can_read_api_docs(user) -> bool:
+    """The API's documentation describes no data, but it is for people who use the service."""
+    return _is_signed_in(user)
 
 
 # --- administration and the audit log ----------------------------------------------------------
