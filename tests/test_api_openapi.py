@@ -133,6 +133,8 @@ def test_docs_page_shows_every_operation(browser, officer, doc):
     assert "curl -X POST" in html and "Authorization: Bearer $SARA_TOKEN" in html
     assert "invalid_params" in html
     assert html.count("<h1") == 1
+    # Field and parameter names are shown as code, never as escaped tags.
+    assert "<code>reference</code>" in html and "&lt;code&gt;" not in html
 
 
 def test_docs_page_needs_sign_in_and_is_linked_from_every_page(client, browser, officer):
