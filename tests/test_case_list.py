@@ -263,6 +263,10 @@ def test_sorting_keeps_ties_in_a_stable_order(b, officer, make_case):
         "sort=title&dir=",
         "stage=" + "x" * 100_000,
         "stage=analysis&stage=scanning",
+        # The first and last days there are: nothing to bound, and no overflow.
+        "opened_from=0001-01-01&opened_to=9999-12-31",
+        "closed_to=9999-12-31&status=",
+        "opened_to=2026-13-45",
     ],
 )
 def test_invalid_filters_are_ignored_not_an_error(b, make_case, query):

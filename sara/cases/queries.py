@@ -126,14 +126,7 @@ def filtered_cases(user, filters: CaseFilters, now: datetime | None = None,
     query = policy.visible_cases(user).outerjoin(
         Evaluation, Evaluation.case_id == ProblemCase.id
     )
-    if filters.stage:
-        query = query.where(ProblemCase.stage == filters.stage)
-    if filters.status:
-        query = query.where(ProblemCase.status == filters.status)
-    if filters.neighbourhood_id:
-        query = query.where(ProblemCase.neighbourhood_id == filters.neighbourhood_id)
-    if filters.problem_type:
-        query = query.where(ProblemCase.problem_type == filters.problem_type)
+    query = query.where(*shared_conditions(filters))
     if filters.owner_id:
         query = query.where(ProblemCase.owner_id == filters.owner_id)
     if filters.review == "due":
@@ -142,8 +135,6 @@ def filtered_cases(user, filters: CaseFilters, now: datetime | None = None,
         query = query.where(evaluation_state == filters.evaluation)
     if filters.is_unevaluated:
         query = query.where(closed_unevaluated())
-    query = query.where(*between_days(ProblemCase.created_dt, filters.opened_from,
-                                      filters.opened_to))
     query = query.where(*between_days(ProblemCase.closed_dt, filters.closed_from,
                                       filters.closed_to))
     if filters.outcome:
@@ -155,10 +146,27 @@ def between_days(column, first: date | None, last: date | None) -> list:
     """Conditions: `column` (a stored UTC instant) falls on or between two local days. The
     dashboard's monthly counts use the same instants (sara.core.sql.month_range)."""
     conditions = []
-    if first is not None:
+    # The first and last days Python knows bound nothing, and would overflow when shifted.
+    if first is not None and first > date.min:
         conditions.append(column >= local_midnight(first))
-    if last is not None:
+    if last is not None and last < date.max:
         conditions.append(column < local_midnight(last + timedelta(days=1)))
+    return conditions
+
+
+def shared_conditions(filters) -> list:
+    """The filters the case list and search have in common (stage, status, neighbourhood,
+    problem type, opened between two days), from any object with those attributes."""
+    conditions = []
+    if filters.stage:
+        conditions.append(ProblemCase.stage == filters.stage)
+    if filters.status:
+        conditions.append(ProblemCase.status == filters.status)
+    if filters.neighbourhood_id:
+        conditions.append(ProblemCase.neighbourhood_id == filters.neighbourhood_id)
+    if filters.problem_type:
+        conditions.append(ProblemCase.problem_type == filters.problem_type)
+    conditions += between_days(ProblemCase.created_dt, filters.opened_from, filters.opened_to)
     return conditions
 
 

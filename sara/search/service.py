@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from sara import policy
 from sara.cases.models import ProblemCase
-from sara.core.sql import dialect_name, local_midnight
+from sara.cases.queries import shared_conditions
+from sara.core.sql import dialect_name
 from sara.extensions import db
 from sara.people import matching
 from sara.people.lookup import LookupHit, lookup
@@ -174,22 +175,7 @@ def _ranked(user, filters: SearchFilters) -> tuple[sa.Select, sa.ColumnElement] 
 
 
 def _filtered(query: sa.Select, filters: SearchFilters) -> sa.Select:
-    if filters.stage:
-        query = query.where(ProblemCase.stage == filters.stage)
-    if filters.status:
-        query = query.where(ProblemCase.status == filters.status)
-    if filters.neighbourhood_id:
-        query = query.where(ProblemCase.neighbourhood_id == filters.neighbourhood_id)
-    if filters.problem_type:
-        query = query.where(ProblemCase.problem_type == filters.problem_type)
-    # Dates are days where the service is used; the first and last days Python knows bound
-    # nothing (and would overflow when shifted).
-    if filters.opened_from and filters.opened_from > date.min:
-        query = query.where(ProblemCase.created_dt >= local_midnight(filters.opened_from))
-    if filters.opened_to and filters.opened_to < date.max:
-        query = query.where(
-            ProblemCase.created_dt < local_midnight(filters.opened_to + timedelta(days=1)))
-    return query
+    return query.where(*shared_conditions(filters))
 
 
 def _ordered(query: sa.Select, score: sa.ColumnElement) -> sa.Select:
