@@ -304,3 +304,48 @@ def browser(app):
         return Browser(app.test_client(), user)
 
     return make
+
+
+class ApiClient:
+    """A test client that sends one user's bearer token with every request:
+    api.get(path), api.post(path, json=...), or api("PATCH", path, etag=..., json=...)."""
+
+    def __init__(self, client, token: str, user):
+        self.client = client
+        self.token = token
+        self.user = user
+
+    def _headers(self, headers, etag=None):
+        headers = {"Authorization": f"Bearer {self.token}", **(headers or {})}
+        if etag is not None:
+            headers["If-Match"] = etag
+        return headers
+
+    def __call__(self, method, path, etag=None, headers=None, **kwargs):
+        return self.client.open(path, method=method, headers=self._headers(headers, etag),
+                                **kwargs)
+
+    def open(self, path, method, **kwargs):
+        return self(method, path, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self("GET", path, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self("POST", path, json=json, **kwargs)
+
+    def patch(self, path, json=None, **kwargs):
+        return self("PATCH", path, json=json, **kwargs)
+
+
+@pytest.fixture
+def api(app):
+    """api(user) -> an ApiClient with a fresh personal token of `user`."""
+    from sara.api import tokens
+
+    def make(user):
+        _, token = tokens.create_token(user, "test")
+        db.session.commit()
+        return ApiClient(app.test_client(), token, user)
+
+    return make

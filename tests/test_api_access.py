@@ -23,7 +23,7 @@ from sara.evaluation import service as evaluation_service
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
 from sara.partners import service as sharing
-from tests.test_api_cases import Api
+from tests.conftest import ApiClient as Api
 
 SEES_CASE = {"owner", "supervisor", "partner_view", "partner_contribute", "named_user",
              "call_handler"}

@@ -11,14 +11,9 @@ from sara.actions import service as action_service
 from sara.actions.models import Action, ActionEntry
 from sara.extensions import db
 from sara.partners import service as sharing
-from tests.test_api_cases import api_factory, audit_rows, invalid_names
+from tests.test_api_cases import audit_rows, invalid_names
 
 SOON = (dt.date.today() + dt.timedelta(days=7)).isoformat()
-
-
-@pytest.fixture
-def api(app):
-    return api_factory(app)
 
 
 @pytest.fixture

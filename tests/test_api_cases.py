@@ -5,52 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from sara.api import tokens
 from sara.audit.models import AuditEvent
 from sara.cases.models import CaseEvent, ProblemCase
 from sara.extensions import db
 from sara.partners import service as sharing
-
-
-class Api:
-    """A test client that sends one user's bearer token with every request."""
-
-    def __init__(self, client, token: str, user):
-        self.client = client
-        self.token = token
-        self.user = user
-
-    def _headers(self, headers):
-        return {"Authorization": f"Bearer {self.token}", **(headers or {})}
-
-    def get(self, path, headers=None, **kwargs):
-        return self.client.get(path, headers=self._headers(headers), **kwargs)
-
-    def post(self, path, json=None, headers=None, **kwargs):
-        return self.client.post(path, json=json, headers=self._headers(headers), **kwargs)
-
-    def patch(self, path, json=None, headers=None, **kwargs):
-        return self.client.patch(path, json=json, headers=self._headers(headers), **kwargs)
-
-    def open(self, path, method, **kwargs):
-        kwargs["headers"] = self._headers(kwargs.get("headers"))
-        return self.client.open(path, method=method, **kwargs)
-
-
-def api_factory(app):
-    """api(user) -> a client calling the API with a fresh token of `user`."""
-
-    def make(user):
-        _, token = tokens.create_token(user, "test")
-        db.session.flush()
-        return Api(app.test_client(), token, user)
-
-    return make
-
-
-@pytest.fixture
-def api(app):
-    return api_factory(app)
 
 
 def audit_rows(user, action: str, ref: str | None = None) -> list[AuditEvent]:

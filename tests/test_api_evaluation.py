@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from sara.api import tokens
 from sara.audit.models import AuditEvent
 from sara.cases import service as case_service
 from sara.cases.models import CaseEvent
@@ -15,29 +14,6 @@ from sara.extensions import db
 from sara.partners import service as sharing
 
 BASE = "/api/v1/cases/{}/evaluation"
-
-
-class Api:
-    """A client that sends one user's bearer token."""
-
-    def __init__(self, client, token):
-        self.client, self.token = client, token
-
-    def __call__(self, method, path, etag=None, **kwargs):
-        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        if etag is not None:
-            headers["If-Match"] = etag
-        return self.client.open(path, method=method, headers=headers, **kwargs)
-
-
-@pytest.fixture
-def api(app):
-    def make(user):
-        _, token = tokens.create_token(user)
-        db.session.commit()
-        return Api(app.test_client(), token)
-
-    return make
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from sara.api import tokens
 from sara.audit.models import AuditEvent
 from sara.core.references import person_reference
 from sara.core.types import utcnow
@@ -15,25 +14,6 @@ from sara.extensions import db
 from sara.flags.models import Flag
 from sara.people import matching
 from sara.people.models import Person
-
-
-class Api:
-    def __init__(self, client, token):
-        self.client, self.token = client, token
-
-    def __call__(self, method, path, **kwargs):
-        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return self.client.open(path, method=method, headers=headers, **kwargs)
-
-
-@pytest.fixture
-def api(app):
-    def make(user):
-        _, token = tokens.create_token(user)
-        db.session.commit()
-        return Api(app.test_client(), token)
-
-    return make
 
 
 def _person(org, name) -> Person:

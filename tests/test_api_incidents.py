@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from sara.api import tokens
 from sara.audit.models import AuditEvent
 from sara.core.references import person_reference
 from sara.core.types import utcnow
@@ -35,25 +34,6 @@ BAD_CAD = GOOD_CAD + ["CAD-204,2026-13-01 21:30,Rowdy behaviour,yes,Somewhere,,,
 
 def _csv(lines) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
-
-
-class Api:
-    def __init__(self, client, token):
-        self.client, self.token = client, token
-
-    def __call__(self, method, path, **kwargs):
-        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return self.client.open(path, method=method, headers=headers, **kwargs)
-
-
-@pytest.fixture
-def api(app):
-    def make(user):
-        _, token = tokens.create_token(user)
-        db.session.commit()
-        return Api(app.test_client(), token)
-
-    return make
 
 
 @pytest.fixture

@@ -12,14 +12,8 @@ import schemathesis
 from sara.actions import service as action_service
 from sara.api.openapi import HTTP_METHODS, document
 from sara.extensions import db
-from tests.test_api_cases import api_factory
 
 FLASK_PARAM = re.compile(r"<(?:[a-z]+:)?(\w+)>")
-
-
-@pytest.fixture
-def api(app):
-    return api_factory(app)
 
 
 @pytest.fixture
