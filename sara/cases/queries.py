@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sara import policy
 from sara.cases.models import ProblemCase
 from sara.cases.taxonomy import STAGE_ORDER
+from sara.core.paging import Paged
 from sara.core.sql import local_midnight
 from sara.core.types import today as local_today
 from sara.core.types import utcnow
@@ -108,15 +109,11 @@ class CaseFilters:
 
 
 @dataclass
-class CasePage:
+class CasePage(Paged):
     cases: list[ProblemCase]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def filtered_cases(user, filters: CaseFilters, now: datetime | None = None,

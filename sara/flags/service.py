@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from sara import policy
 from sara.audit import service as audit
 from sara.cases.models import ProblemCase
+from sara.core.paging import Paged
 from sara.core.sql import month_bucket, month_range
 from sara.core.types import utcnow
 from sara.extensions import db
@@ -127,15 +128,11 @@ class QueueRow:
 
 
 @dataclass
-class QueuePage:
+class QueuePage(Paged):
     rows: list[QueueRow]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _person_on_a_case(organisation_id: int, neighbourhood_id: int | None = None):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from sara import policy
 from sara.cases.models import ProblemCase
+from sara.core.paging import Paged
 from sara.core.sql import month_bucket, month_range
 from sara.core.types import local_zone
 from sara.core.types import today as local_today
@@ -182,15 +183,11 @@ class IncidentFilters:
 
 
 @dataclass
-class IncidentPage:
+class IncidentPage(Paged):
     incidents: list[Incident]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def neighbourhood_lsoas(user, neighbourhood_id: int) -> sa.Select:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from sara import policy
 from sara.cases.models import CaseObjective, PlannedTactic, ProblemCase
 from sara.cases.taxonomy import TACTIC_CATEGORIES, TRIANGLE_SIDES
+from sara.core.paging import Paged
 from sara.evaluation.models import Evaluation, TacticResult
 from sara.extensions import db
 
@@ -42,15 +43,11 @@ class LibraryFilters:
 
 
 @dataclass
-class LibraryPage:
+class LibraryPage(Paged):
     cases: list[ProblemCase]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _like_pattern(term: str) -> str:

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from sara import policy
 from sara.cases.models import ProblemCase
 from sara.cases.queries import shared_conditions
+from sara.core.paging import Paged
 from sara.core.sql import dialect_name
 from sara.extensions import db
 from sara.people import matching
@@ -71,15 +72,11 @@ class SearchHit:
 
 
 @dataclass
-class SearchPage:
+class SearchPage(Paged):
     hits: list[SearchHit]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 # --- the user's text ---------------------------------------------------------------------------
