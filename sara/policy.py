@@ -302,6 +302,10 @@ def get_case_study_or_404(user, reference: str) -> ProblemCase:
 
 # --- people and the call-handler lookup ---------------------------------------------------------
 
+#: Who can be given an action: the people who work cases, and partners. Call handlers and admins
+#: never work an action, so they are neither offered nor notified as one of an organisation's.
+ACTION_ROLES = frozenset({*CASE_WORKER_ROLES, "partner"})
+
 LOOKUP_ROLES = frozenset({"call_handler", "officer", "supervisor"})
 
 

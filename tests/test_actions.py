@@ -518,3 +518,20 @@ def test_a_cut_action_list_says_how_many_there_are(setup, browser, monkeypatch):
     assert "first 2 of 3 actions" in html
     csv = browser(people["owner"]).get("/actions/mine/export.csv").get_data(as_text=True)
     assert len(csv.strip().splitlines()) == 1 + 3
+
+
+def test_call_handlers_and_admins_are_not_given_actions(setup, police, make_user, browser):
+    case, people, _ = setup
+    handler = make_user("call_handler", name="Hattie Handler")
+    admin = make_user("admin", name="Ada Admin")
+    page = browser(people["owner"]).get(f"/cases/{case.reference}/actions/new")
+    html = page.get_data(as_text=True)
+    assert "Colin Colleague" in html and "Hattie Handler" not in html and "Ada Admin" not in html
+    refused = browser(people["owner"]).post(f"/cases/{case.reference}/actions/new",
+                                            data=_form(f"user:{handler.id}"))
+    assert refused.status_code == 200 and "Choose who the action is for" in refused.get_data(
+        as_text=True)
+    # Given to the whole force, the action notifies its case workers but not the call handler.
+    _make(case, people["owner"], f"org:{police.id}")
+    assert _notifications(people["colleague"]) and not _notifications(handler)
+    assert not _notifications(admin)

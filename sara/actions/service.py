@@ -68,7 +68,7 @@ def allocation_targets(case: ProblemCase) -> tuple[list[Organisation], list[User
         sa.select(User)
         .where(
             User.is_enabled.is_(True),
-            User.role != "admin",
+            User.role.in_(policy.ACTION_ROLES),
             sa.or_(User.organisation_id.in_([o.id for o in organisations]), User.id.in_(named_ids)),
         )
         .order_by(User.name)
@@ -101,7 +101,7 @@ def parse_allocation(case: ProblemCase, value: str | None):
 def _members(organisation: Organisation) -> list[User]:
     return list(db.session.scalars(
         sa.select(User).where(User.organisation_id == organisation.id, User.is_enabled.is_(True),
-                              User.role != "admin")
+                              User.role.in_(policy.ACTION_ROLES))
     ))
 
 
