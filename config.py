@@ -141,6 +141,12 @@ def build_config(env: str | None = None, overrides: dict | None = None) -> dict:
     if database_url.startswith("sqlite"):
         # SQLite serialises writers; the web app, worker and beat share one file, so wait for locks.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    else:
+        # The app's queries run in milliseconds to a second; PostgreSQL's JIT compiler, set off by
+        # a misestimated plan, spent 1.5-2 s compiling a dashboard query that then ran in 0.7 s
+        # (bench/results/search_dashboard.md).
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
+                                               "connect_args": {"options": "-c jit=off"}}
     if overrides:
         config.update(overrides)
     return config

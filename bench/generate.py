@@ -306,15 +306,20 @@ def main() -> None:
         base = conn.execute("SELECT coalesce(max(id), 0) FROM incidents").fetchone()[0]
         window = YEARS * 365 * 86400 - 60
         conn.execute(
+            # The random draws are made in a subquery: beside row_number() OVER (ORDER BY
+            # random()) in one select list, PostgreSQL gave every random() the same value, which
+            # tied each incident's date, ASB flag, role, category and place together.
             """CREATE TEMP TABLE bench_stage AS
-               SELECT %(base)s + row_number() OVER (ORDER BY random()) AS id,
-                      c.person_id,
-                      random() < 0.4 AS is_asb,
-                      random() AS r_role, random() AS r_cat, random() AS r_place,
-                      -- evenly over the last 3 years
-                      %(now)s::timestamp - make_interval(secs => floor(random() * %(window)s))
-                        AS occurred_dt
-               FROM bench_counts c, generate_series(1, c.n)""",
+               SELECT %(base)s + row_number() OVER (ORDER BY r.shuffle) AS id,
+                      r.person_id, r.is_asb, r.r_role, r.r_cat, r.r_place, r.occurred_dt
+               FROM (SELECT c.person_id, random() AS shuffle,
+                            random() < 0.4 AS is_asb,
+                            random() AS r_role, random() AS r_cat, random() AS r_place,
+                            -- evenly over the last 3 years
+                            %(now)s::timestamp
+                              - make_interval(secs => floor(random() * %(window)s))
+                              AS occurred_dt
+                     FROM bench_counts c, generate_series(1, c.n)) r""",
             {"base": base, "now": now.replace(tzinfo=None), "window": window})
         conn.execute(
             """INSERT INTO incidents (id, source, source_key, organisation_id, occurred_dt,

@@ -436,9 +436,18 @@ def test_response_markers_come_from_the_case_timeline(world):
     case = world["cases"]["central_a"]
     event = db.session.scalar(sa.select(CaseEvent).where(
         CaseEvent.case_id == case.id, CaseEvent.to_stage == "response"))
-    markers = dashboards.response_entries(world["supervisor"], None, dashboards.window())
-    assert [m.href.rsplit("/", 1)[-1] for m in markers] == [case.reference]
+    markers, total = dashboards.response_entries(world["supervisor"], None, dashboards.window())
+    assert [m.href.rsplit("/", 1)[-1] for m in markers] == [case.reference] and total == 1
     assert 0 <= markers[0].position - dashboards.MONTHS < 1
     assert event is not None
     # A partner never sees the marker of a case not shared with them.
-    assert dashboards.response_entries(world["partner"], None, dashboards.window()) == []
+    assert dashboards.response_entries(world["partner"], None, dashboards.window()) == ([], 0)
+
+
+def test_only_the_latest_response_entries_are_marked_and_the_count_says_so(world, monkeypatch,
+                                                                           browser):
+    monkeypatch.setattr(dashboards, "MAX_MARKERS", 0)
+    markers, total = dashboards.response_entries(world["supervisor"], None, dashboards.window())
+    assert markers == [] and total == 1
+    html = browser(world["supervisor"]).get("/dashboard").get_data(as_text=True)
+    assert "1 case entered the Response stage in the period, the latest 0 marked" in html

@@ -133,14 +133,16 @@ def asb_incidents(user, neighbourhood_id: int | None, win: Window) -> Chart:
     figures = [Figure(count, url_for("incidents.incident_list", month=first.strftime("%Y-%m"),
                                      asb="1", **_n(neighbourhood_id)))
                for count, first in zip(counts, win.months, strict=True)]
-    markers = response_entries(user, neighbourhood_id, win)
+    markers, entered = response_entries(user, neighbourhood_id, win)
+    marked = ("marked on the chart" if len(markers) == entered
+              else f"the latest {len(markers)} marked on the chart")
     return Chart(
         id="chart-asb", kind="line", title="ASB incidents each month",
         description=(f"Line chart, by month from {win.label(0, False)} to "
                      f"{win.label(len(win.months) - 1, False)}: {sum(counts)} ASB incidents, "
-                     f"at most {max(counts, default=0)} in a month. {len(markers)} "
-                     f"{'case' if len(markers) == 1 else 'cases'} entered the Response stage "
-                     "in the period, marked on the chart."),
+                     f"at most {max(counts, default=0)} in a month. {entered} "
+                     f"{'case' if entered == 1 else 'cases'} entered the Response stage "
+                     f"in the period, {marked}."),
         categories=[win.label(i) for i in range(len(win.months))],
         table_categories=[win.label(i, short=False) for i in range(len(win.months))],
         series=[Series("ASB incidents", figures, RED)], markers=markers,
@@ -148,19 +150,28 @@ def asb_incidents(user, neighbourhood_id: int | None, win: Window) -> Chart:
     )
 
 
-def response_entries(user, neighbourhood_id: int | None, win: Window) -> list[Marker]:
-    """Each time a case the user can see moved into Response in the window, from its timeline
-    (sara.cases.service.move_stage records every move)."""
+#: More markers than this make the line unreadable; the latest are drawn and the count says so.
+MAX_MARKERS = 40
+
+
+def response_entries(user, neighbourhood_id: int | None, win: Window) -> tuple[list[Marker], int]:
+    """The latest times cases the user can see moved into Response in the window (at most
+    MAX_MARKERS, oldest first), from their timelines (sara.cases.service.move_stage records every
+    move), and how many such moves there were in all."""
     cases = case_queries.filtered_cases(user, CaseFilters(neighbourhood_id=neighbourhood_id))
     visible = cases.with_only_columns(ProblemCase.id).subquery()
-    rows = db.session.execute(
+    entries = (
         sa.select(CaseEvent.created_dt, ProblemCase.reference, ProblemCase.title)
         .join(ProblemCase, ProblemCase.id == CaseEvent.case_id)
         .where(CaseEvent.case_id.in_(sa.select(visible.c.id)),
                CaseEvent.kind == "stage_moved", CaseEvent.to_stage == "response",
                CaseEvent.created_dt >= win.edges[0], CaseEvent.created_dt < win.edges[-1])
-        .order_by(CaseEvent.created_dt, ProblemCase.reference)
-    ).all()
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(entries.subquery())) or 0
+    rows = reversed(db.session.execute(
+        entries.order_by(CaseEvent.created_dt.desc(), ProblemCase.reference.desc())
+        .limit(MAX_MARKERS)
+    ).all())
     markers = []
     for when, reference, title in rows:
         index = max(i for i, edge in enumerate(win.edges[:-1]) if edge <= when)
@@ -171,7 +182,7 @@ def response_entries(user, neighbourhood_id: int | None, win: Window) -> list[Ma
             position=index + fraction, label=reference.rsplit("-", 1)[-1].lstrip("0"),
             text=f"{reference} “{title}” entered Response on {day.day} {day:%B %Y}",
             href=url_for("cases.show", reference=reference)))
-    return markers
+    return markers, total
 
 
 # --- 4. evaluation outcomes --------------------------------------------------------------------
