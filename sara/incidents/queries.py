@@ -210,8 +210,10 @@ def filtered_incidents(user, filters: IncidentFilters) -> sa.Select:
     """The incidents `user` may see (their force's) that pass `filters`."""
     query = policy.visible_incidents(user)
     if filters.neighbourhood_id is not None:
-        area = neighbourhood_lsoas(user, filters.neighbourhood_id).subquery()
-        query = query.where(Incident.lsoa_code.in_(sa.select(area.c.lsoa_code)))
+        # The area's few codes are fetched first: as a subquery, PostgreSQL guessed thousands of
+        # rows and planned the count for millions (bench/results/search_dashboard.md, S1).
+        codes = db.session.scalars(neighbourhood_lsoas(user, filters.neighbourhood_id)).all()
+        query = query.where(Incident.lsoa_code.in_(codes))
     if filters.month is not None:
         start, end = month_range(filters.month)
         query = query.where(Incident.occurred_dt >= start, Incident.occurred_dt < end)
