@@ -74,6 +74,11 @@ def build_config(env: str | None = None, overrides: dict | None = None) -> dict:
     database_url = normalise_database_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'sara.sqlite'}"
     )
+    # Migrations run as the role that owns the tables; the app and workers as one that owns
+    # nothing (README, "Database roles"). Unset, migrations use DATABASE_URL.
+    migration_url = os.environ.get("MIGRATION_DATABASE_URL") or None
+    if migration_url:
+        migration_url = normalise_database_url(migration_url)
     broker_url = os.environ.get("CELERY_BROKER_URL") or redis_url or (
         f"sqla+sqlite:///{instance_dir() / 'celery-broker.sqlite'}"
     )
@@ -82,6 +87,7 @@ def build_config(env: str | None = None, overrides: dict | None = None) -> dict:
         "SARA_ENV": env,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "MIGRATION_DATABASE_URL": migration_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         # Session cookie: HttpOnly and SameSite=Lax always, Secure outside development and tests.
@@ -101,7 +107,20 @@ def build_config(env: str | None = None, overrides: dict | None = None) -> dict:
         "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "sara"),
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Failed sign-ins only (see README, "Signing in"): per account from one address, and per
+        # address across all accounts. No limit is per account alone, so that a stranger
+        # elsewhere cannot lock the real user out.
         "LOGIN_FAILURES_PER_MINUTE": _int("LOGIN_FAILURES_PER_MINUTE", 5),
+        "LOGIN_FAILURES_PER_HOUR": _int("LOGIN_FAILURES_PER_HOUR", 20),
+        "LOGIN_FAILURES_PER_IP_PER_HOUR": _int("LOGIN_FAILURES_PER_IP_PER_HOUR", 30),
+        "PASSWORD_RESET_MINUTES": _int("PASSWORD_RESET_MINUTES", 60),
+        # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host; 0 trusts none,
+        # so a client cannot forge the address the audit log and the throttle see.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # Only over the HTTPS that production requires: a browser then refuses plain HTTP.
+        "STRICT_TRANSPORT_SECURITY": (
+            "max-age=31536000; includeSubDomains" if env == "production" else None
+        ),
         # Celery
         "CELERY": {
             "broker_url": broker_url,
@@ -136,6 +155,12 @@ def build_config(env: str | None = None, overrides: dict | None = None) -> dict:
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "CASES_PER_PAGE": 50,
     }
+    for name in ("LOGIN_FAILURES_PER_MINUTE", "LOGIN_FAILURES_PER_HOUR",
+                 "LOGIN_FAILURES_PER_IP_PER_HOUR", "PASSWORD_RESET_MINUTES"):
+        if config[name] < 1:
+            raise ConfigError(f"{name} must be at least 1")
+    if config["TRUSTED_PROXIES"] < 0:
+        raise ConfigError("TRUSTED_PROXIES must be 0 or more")
     if config["ARGON2_TIME_COST"] < 2 or config["ARGON2_MEMORY_COST"] < 19456:
         raise ConfigError("Argon2 parameters below OWASP ASVS 5.0 (t>=2, m>=19 MiB) are refused")
     if database_url.startswith("sqlite"):

@@ -1,6 +1,7 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from flask import current_app
 
 from alembic import context
@@ -15,8 +16,26 @@ fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 
+_migration_engine = None
+
+
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    """The owner's engine when MIGRATION_DATABASE_URL is set, else the application's.
+
+    In production the application connects as a runtime role that owns nothing and may not change
+    the schema (README, "Database roles"); only the owner may run migrations.
+    """
+    global _migration_engine
+    url = current_app.config.get('MIGRATION_DATABASE_URL')
+    if not url:
+        return current_app.extensions['migrate'].db.engine
+    if _migration_engine is None:
+        from config import normalise_database_url
+
+        # One connection, for this run only: nothing else should ever hold the owner's rights.
+        _migration_engine = sa.create_engine(normalise_database_url(url),
+                                             poolclass=sa.pool.NullPool)
+    return _migration_engine
 
 
 def get_engine_url():
@@ -102,6 +121,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one, which its foreign
+            # keys refuse while rows point at it. Checked instead once the revisions are done.
+            # (On the raw connection, before SQLAlchemy begins: inside a transaction the pragma
+            # does nothing.)
+            connection.connection.cursor().execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -110,6 +136,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"The migration left rows whose references are broken: "
+                                       f"{broken[:5]}")
+        if sqlite:
+            connection.connection.cursor().execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

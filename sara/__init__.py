@@ -11,6 +11,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 from sara.extensions import csrf, db, limiter, login_manager, migrate
@@ -18,7 +19,10 @@ from sara.extensions import csrf, db, limiter, login_manager, migrate
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Endpoints an anonymous visitor may reach. Everything else sends them to sign in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "core.healthz"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "core.healthz",
+                              "auth.password_reset_link", "auth.password_reset"})
+#: All a user who must change their password may reach (public endpoints apart) until they have.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout"})
 
 
 def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
@@ -29,6 +33,11 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     )
     app.config.from_mapping(settings.build_config(env, overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address, scheme and host as the proxies (and only they) report them, so
+        # the audit log and the sign-in throttle see the client, not the proxy.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -54,6 +63,7 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
             if engine.dialect.name == "sqlite":
                 _configure_sqlite(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    _warn_if_database_role_can_rewrite_audit_log(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -61,6 +71,9 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     login_manager.login_message = "Sign in to continue."
     login_manager.session_protection = "basic"
 
+    from sara.core import converters
+
+    converters.register(app)
     _register_blueprints(app)
 
     from sara.search import indexing
@@ -88,7 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from sara.api.docs_views import bp as api_docs_bp
     from sara.api.routes import views as api_views
     from sara.api.token_views import bp as api_tokens_bp
-    from sara.audit import hooks as audit_hooks
+    from sara.audit import consultation
     from sara.audit.views import bp as audit_bp
     from sara.auth.views import bp as auth_bp
     from sara.cases.views import bp as cases_bp
@@ -111,11 +124,11 @@ def _register_blueprints(app: Flask) -> None:
                       supervision_bp, audit_bp, admin_bp, flags_bp, person_bp, incidents_bp,
                       search_bp, dashboards_bp, api_tokens_bp, api_docs_bp):
         app.register_blueprint(blueprint)
-    audit_hooks.register(app)
+    consultation.register(app)
     import sara.api.models  # noqa: F401
-    import sara.core.settings  # noqa: F401  (its model must be known to the metadata)
     import sara.evaluation.models  # noqa: F401
     import sara.incidents.models  # noqa: F401
+    import sara.library.models  # noqa: F401
 
 
 def _register_security_hooks(app: Flask) -> None:
@@ -128,6 +141,10 @@ def _register_security_hooks(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            # An administrator chose this password. (The API refuses such a user's tokens in
+            # sara.api.tokens.user_for_token, which runs after this hook.)
+            return redirect(url_for("auth.change_password"))
         return None
 
     @app.after_request
@@ -142,6 +159,9 @@ def _register_security_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["STRICT_TRANSPORT_SECURITY"]:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        app.config["STRICT_TRANSPORT_SECURITY"])
         if current_user.is_authenticated:
             # Case data must not linger in shared browsers' caches.
             response.headers.setdefault("Cache-Control", "no-store")
@@ -169,5 +189,60 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection):
         # Page views only read (WAL lets them read while a worker holds the write lock, e.g.
         # during a long import); everything else takes the write lock at once.
-        reading = has_request_context() and request.method in ("GET", "HEAD")
+        reading = (has_request_context() and request.method in ("GET", "HEAD")
+                   and not g.get("writing_audit"))
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+#: Whether the application's role could switch off the audit log's triggers or rewrite its rows.
+_DATABASE_ROLE_CHECK = """
+SELECT r.rolsuper,
+       EXISTS (SELECT FROM pg_class c
+               WHERE c.relnamespace = current_schema()::regnamespace
+                 AND c.relkind IN ('r', 'p', 'S', 'v', 'm', 'f')
+                 AND pg_has_role(current_user, c.relowner, 'USAGE')) AS owns
+FROM pg_roles r WHERE r.rolname = current_user
+"""
+
+
+def _warn_if_database_role_can_rewrite_audit_log(app: Flask) -> None:
+    """In production on PostgreSQL, warn when the app connects as a superuser or as the tables'
+    owner: either may disable the audit log's append-only triggers (README, "Database roles").
+
+    Never stops start-up: a database that is down is reported and the app starts regardless.
+    """
+    import sqlalchemy as sa
+
+    if app.config["SARA_ENV"] != "production":
+        return
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql":
+        return
+    # A connection of its own, closed at once: a pooled one would be shared by forked workers.
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool,
+                              connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            superuser, owns = connection.execute(sa.text(_DATABASE_ROLE_CHECK)).one()
+            may_replicate = connection.dialect.server_version_info >= (15,) and connection.scalar(
+                sa.text("SELECT has_parameter_privilege('session_replication_role', 'SET')"))
+            role = connection.scalar(sa.text("SELECT current_user"))
+    except sa.exc.SQLAlchemyError as exc:
+        app.logger.warning("Start-up: could not check the database role's privileges (%s).",
+                           type(getattr(exc, "orig", None) or exc).__name__)
+        return
+    finally:
+        engine.dispose()
+    if superuser:
+        problem = "is a superuser"
+    elif owns:
+        problem = "owns the tables (or is a member of their owner)"
+    elif may_replicate:
+        problem = "may set session_replication_role"
+    else:
+        return
+    app.logger.warning(
+        "The application connects to the database as %s, which %s, so it could switch off the "
+        "append-only audit log's protection. Connect as a runtime role and migrate with "
+        "MIGRATION_DATABASE_URL: see README.md, \"Running in production\", \"Database roles\".",
+        role, problem)

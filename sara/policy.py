@@ -17,10 +17,12 @@ import sqlalchemy as sa
 from flask import abort, g, has_request_context
 from sqlalchemy.sql.elements import ColumnElement
 
+from sara.audit import consultation
 from sara.cases.models import ProblemCase
-from sara.cases.service import CASE_OWNER_ROLES as CASE_WORKER_ROLES
+from sara.core.converters import MAX_BIG_ID, MAX_ID
 from sara.extensions import db
 from sara.partners.models import CaseShare
+from sara.roles import CASE_WORKER_ROLES, roles_for_kind
 
 MANAGE, READ, CONTRIBUTE, VIEW = "manage", "read", "contribute", "view"
 
@@ -62,15 +64,13 @@ def get_case_or_404(user, reference: str) -> ProblemCase:
     if case is None:
         _note_denied(user, reference)
         abort(404)
-    if has_request_context():
-        # The audit hook writes one consultation row for this request (sara.audit.hooks).
-        g.audited_case = case
+    consultation.viewed("case", case)
     return case
 
 
-def _note_denied(user, reference: str) -> None:
-    if has_request_context() and _is_signed_in(user):
-        g.audit_denied = reference[:100]
+def _note_denied(user, reference: str, kind: str = "case") -> None:
+    if _is_signed_in(user):
+        consultation.denied(kind, reference)
 
 
 def access_level(user, case: ProblemCase) -> str | None:
@@ -214,6 +214,7 @@ def get_action_or_404(user, case: ProblemCase, action_ref: str):
     )
     if action is None:
         abort(404)
+    # The case's own consultation row (its loader's) names the action's page in its path.
     return action
 
 
@@ -273,31 +274,86 @@ def is_supervisor(user) -> bool:
 
 
 def can_read_library(user) -> bool:
-    """Police always; partners of every organisation unless an admin has closed it to them
-    (HMIC recommendation 5: share good practice with partners)."""
-    from sara.core.settings import get_setting
+    """Police always; a partner organisation's staff while at least one force keeps its library
+    open to partners (HMIC recommendation 5: share good practice with partners)."""
+    from sara.orgs.models import Organisation
 
     if not _is_signed_in(user):
         return False
-    return user.organisation.is_police or bool(get_setting("library_open_to_partners"))
+    return user.organisation.is_police or bool(db.session.scalar(sa.select(sa.exists().where(
+        Organisation.kind == "police", Organisation.is_library_open_to_partners.is_(True)))))
 
 
 def library_cases(user) -> sa.Select:
-    """Cases in the good-practice library: approved evaluations marked as good practice. The
-    library is deliberately wider than case_scope: it is published, without personal details."""
+    """Cases in the good-practice library: approved evaluations marked as good practice whose
+    case study (sara.library.models.CaseStudy, text written for publication and checked for the
+    linked people's details) a supervisor published. The library is deliberately wider than
+    case_scope: what it shows of a case is the published case study, never the case's own text.
+    Partners read the case studies of the forces that open their library to them."""
     from sara.evaluation.models import Evaluation
+    from sara.library.models import CaseStudy
+    from sara.orgs.models import Organisation
 
-    query = sa.select(ProblemCase).join(Evaluation, Evaluation.case_id == ProblemCase.id).where(
-        Evaluation.status == "approved", Evaluation.is_good_practice.is_(True)
+    query = (
+        sa.select(ProblemCase)
+        .join(Evaluation, Evaluation.case_id == ProblemCase.id)
+        .join(CaseStudy, CaseStudy.case_id == ProblemCase.id)
+        .where(Evaluation.status == "approved", Evaluation.is_good_practice.is_(True),
+               CaseStudy.status == "published")
     )
-    return query if can_read_library(user) else query.where(sa.false())
+    if not can_read_library(user):
+        return query.where(sa.false())
+    if not user.organisation.is_police:
+        open_forces = sa.select(Organisation.id).where(
+            Organisation.is_library_open_to_partners.is_(True))
+        query = query.where(ProblemCase.organisation_id.in_(open_forces))
+    return query
+
+
+def can_change_library_access(user, organisation) -> bool:
+    """Whether partners read a force's case studies is the force's own setting."""
+    return organisation.is_police and can_manage_organisation(user, organisation)
 
 
 def get_case_study_or_404(user, reference: str) -> ProblemCase:
+    if "\x00" in reference or len(reference) > 40:
+        abort(404)  # cannot be a reference, and PostgreSQL refuses NUL characters in text
     case = db.session.scalar(library_cases(user).where(ProblemCase.reference == reference))
     if case is None:
         abort(404)
     return case
+
+
+def can_view_case_study(user, case: ProblemCase) -> bool:
+    """The case-study page of a case (the draft as well as the published text): the owning
+    force's staff. A partner reads a case study only once it is published, in the library."""
+    return access_level(user, case) in (MANAGE, READ)
+
+
+def can_write_case_study(user, case: ProblemCase) -> bool:
+    """Write or change the case study: whoever may edit the evaluation; and, for an approved
+    evaluation marked as good practice whose case study is not (or no longer) published, the
+    owning force's officers and supervisors even once the case has moved on or closed, so that it
+    can (re)enter the library. Never while published (a supervisor withdraws it first), nor while
+    the evaluation awaits sign-off (the supervisor approves what was submitted)."""
+    study = getattr(case, "case_study", None)
+    evaluation = case.evaluation
+    if (study is not None and study.is_published) or (
+            evaluation is not None and evaluation.status == "submitted"):
+        return False
+    if can_edit_evaluation(user, case):
+        return True
+    return (_manages(user, case) and evaluation is not None
+            and evaluation.status == "approved" and evaluation.is_good_practice)
+
+
+def can_publish_case_study(user, case: ProblemCase) -> bool:
+    """Publish or withdraw the case study from its page: a supervisor of the owning force, once
+    the evaluation is approved and marked as good practice. (Approving such an evaluation
+    publishes it too: can_decide_evaluation.)"""
+    evaluation = case.evaluation
+    return (_supervises(user, case) and evaluation is not None
+            and evaluation.status == "approved" and evaluation.is_good_practice)
 
 
 # --- people and the call-handler lookup ---------------------------------------------------------
@@ -317,6 +373,25 @@ def can_lookup_people(user) -> bool:
 
 def can_view_person(user, person) -> bool:
     return can_lookup_people(user) and person.organisation_id == user.organisation_id
+
+
+def get_person_or_404(user, person_ref: str):
+    """A person of `user`'s force whose page they may see; otherwise a 404, whether the profile
+    does not exist, belongs to another force, or the user may not look people up. A refused
+    reference is audited; something that cannot be a reference at all (NUL bytes, a 300-digit
+    number) is no attempt on a record and is only answered 404."""
+    from sara.people import service as people_service
+
+    person = None
+    if can_lookup_people(user):
+        person = people_service.get_person(user.organisation_id, person_ref)
+    if person is None or not can_view_person(user, person):
+        reference = people_service.clean_reference(person_ref)
+        if reference is not None:
+            _note_denied(user, reference, "person")
+        abort(404)
+    consultation.viewed("person", person, summary="Viewed the person page")
+    return person
 
 
 def can_merge_people(user, person) -> bool:
@@ -358,13 +433,19 @@ def can_see_dashboard(user) -> bool:
     return can_list_cases(user)
 
 
-#: The largest id an INTEGER (and a BIGINT) column holds: a larger number in a URL cannot be a
-#: record, and PostgreSQL would refuse to compare it (an error, not a 404).
-MAX_ID, MAX_BIG_ID = 2**31 - 1, 2**63 - 1
+# MAX_ID, MAX_BIG_ID: the largest id an INTEGER (and a BIGINT) column holds. A larger number
+# cannot be a record, and PostgreSQL would refuse to compare it (an error, not a 404). The URL
+# converters stop such numbers in paths (sara.core.converters); these checks are for ids from
+# forms and JSON.
 
 
 def _not_an_id(value: int, upper: int = MAX_ID) -> bool:
     return not 0 < value <= upper
+
+
+def is_an_id(value, upper: int = MAX_ID) -> bool:
+    """Whether `value` could be a record's id (a whole number the column can hold)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= upper
 
 
 def get_incident_or_404(user, incident_id: int):
@@ -375,6 +456,7 @@ def get_incident_or_404(user, incident_id: int):
     incident = db.session.scalar(visible_incidents(user).where(Incident.id == incident_id))
     if incident is None:
         abort(404)
+    consultation.viewed("incident", incident, summary=f"Viewed incident {incident.source_key}")
     return incident
 
 
@@ -403,15 +485,24 @@ def get_import_or_404(user, import_id: int):
 
 
 def can_link_incidents(user, case: ProblemCase) -> bool:
-    """Linking incidents to a case is part of its analysis."""
-    return can_edit_analysis(user, case)
+    """Linking incidents to a case is part of its analysis, done by those who may already see
+    the incidents it links: the staff of the owning force who may edit the analysis. A partner,
+    or another force's officer, with a contribute share sees no incident of this force but those
+    already linked, so has nothing they could link (and unlinking is the same decision)."""
+    return can_edit_analysis(user, case) and user.organisation_id == case.organisation_id \
+        and can_list_incidents(user)
 
 
-def linkable_incidents(case: ProblemCase) -> sa.Select:
-    """The incidents that may be linked to `case`, or suggested for it: its own force's."""
+def linkable_incidents(user, case: ProblemCase) -> sa.Select:
+    """The incidents `user` may link to `case`, or be shown as suggestions for it: the case's
+    force's, and only those `user` may see at all. An id outside this is as missing as one that
+    does not exist."""
     from sara.incidents.models import Incident
 
-    return sa.select(Incident).where(Incident.organisation_id == case.organisation_id)
+    if not can_link_incidents(user, case):
+        return sa.select(Incident).where(sa.false())
+    return sa.select(Incident).where(Incident.organisation_id == case.organisation_id,
+                                     incident_scope(user))
 
 
 # --- flags -------------------------------------------------------------------------------------
@@ -451,6 +542,13 @@ def get_flag_or_404(user, flag_id: int):
     flag = db.session.scalar(sa.select(Flag).where(Flag.id == flag_id, flag_scope(user)))
     if flag is None:
         abort(404)
+    from sara.people.models import Person
+
+    consultation.viewed("flag", flag, case=flag.case_id and db.session.get(ProblemCase,
+                                                                           flag.case_id))
+    if flag.person_id is not None:
+        consultation.viewed("person", db.session.get(Person, flag.person_id),
+                            summary=f"Viewed flag {flag.id} about them")
     return flag
 
 
@@ -481,9 +579,105 @@ def can_read_api_docs(user) -> bool:
 
 
 # --- administration and the audit log ----------------------------------------------------------
+#
+# An organisation's admin manages their own organisation's users, neighbourhoods and settings, and
+# reads their own organisation's users' activity: nothing outside it. Creating organisations, and
+# anything that crosses from one organisation to another (creating a user elsewhere, moving a user
+# between organisations), needs the system administrator capability, which is granted only from
+# the command line (`flask --app wsgi sara grant-system-admin EMAIL`), never from the web.
+
+def is_system_admin(user) -> bool:
+    return _is_signed_in(user) and bool(getattr(user, "is_system_admin", False))
+
 
 def can_administer(user) -> bool:
-    return _is_signed_in(user) and user.role == "admin"
+    """The administration pages at all: an organisation's admins, and system administrators."""
+    return _is_signed_in(user) and (user.role == "admin" or is_system_admin(user))
+
+
+def can_create_organisation(user) -> bool:
+    return is_system_admin(user)
+
+
+def administered_organisations(user) -> sa.Select:
+    """The organisations whose users, neighbourhoods and settings `user` manages."""
+    from sara.orgs.models import Organisation
+
+    query = sa.select(Organisation).order_by(Organisation.name)
+    if is_system_admin(user):
+        return query
+    if can_administer(user):
+        return query.where(Organisation.id == user.organisation_id)
+    return query.where(sa.false())
+
+
+def can_manage_organisation(user, organisation) -> bool:
+    return is_system_admin(user) or (
+        can_administer(user) and organisation.id == user.organisation_id)
+
+
+def get_organisation_or_404(user, org_id: int):
+    """An organisation `user` administers; any other is indistinguishable from none."""
+    from sara.orgs.models import Organisation
+
+    if _not_an_id(org_id):
+        abort(404)
+    org = db.session.scalar(administered_organisations(user).where(Organisation.id == org_id))
+    if org is None:
+        abort(404)
+    return org
+
+
+def can_change_organisation_kind(user, organisation) -> bool:
+    """Whether an organisation is a police force decides what its users may see: only a system
+    administrator may change it."""
+    return is_system_admin(user)
+
+
+def managed_users(user) -> sa.Select:
+    """The users `user` may create, change, deactivate and reactivate."""
+    from sara.auth.models import User
+
+    query = sa.select(User).order_by(User.name)
+    if is_system_admin(user):
+        return query
+    if can_administer(user):
+        # A system administrator is managed only by another: an organisation's admin could
+        # otherwise lock out the one person who can act across organisations.
+        return query.where(User.organisation_id == user.organisation_id,
+                           User.is_system_admin.is_(False))
+    return query.where(sa.false())
+
+
+def get_managed_user_or_404(user, user_id: int):
+    from sara.auth.models import User
+
+    if _not_an_id(user_id):
+        abort(404)
+    subject = db.session.scalar(managed_users(user).where(User.id == user_id))
+    if subject is None:
+        abort(404)
+    return subject
+
+
+def can_manage_user(user, subject) -> bool:
+    return is_system_admin(user) or (
+        can_administer(user) and subject.organisation_id == user.organisation_id
+        and not subject.is_system_admin)
+
+
+def grantable_roles(user, organisation) -> dict[str, str]:
+    """The roles `user` may give someone in `organisation`: those the organisation's kind allows,
+    and none at all in an organisation `user` does not manage."""
+    if not can_manage_organisation(user, organisation):
+        return {}
+    return roles_for_kind(organisation.is_police)
+
+
+def can_edit_flag_rules(user, organisation) -> bool:
+    """A force's flag rules are its own: its admins (and system administrators) set them, and a
+    partner organisation has none."""
+    return organisation.is_police and can_manage_organisation(user, organisation)
 
 
 def can_review_staff(user) -> bool:
@@ -491,21 +685,31 @@ def can_review_staff(user) -> bool:
 
 
 def reviewable_staff(viewer) -> sa.Select:
-    """The users whose activity `viewer` may look at."""
+    """The users whose activity `viewer` may look at: their own organisation's (a system
+    administrator, everyone's)."""
     from sara.auth.models import User
 
     query = sa.select(User).order_by(User.name)
+    if is_system_admin(viewer):
+        return query
     if not can_review_staff(viewer):
         return query.where(sa.false())
-    if viewer.role == "supervisor":
-        query = query.where(User.organisation_id == viewer.organisation_id)
-    return query
+    return query.where(User.organisation_id == viewer.organisation_id)
+
+
+def get_reviewable_user_or_404(viewer, user_id: int):
+    from sara.auth.models import User
+
+    if _not_an_id(user_id):
+        abort(404)
+    subject = db.session.scalar(reviewable_staff(viewer).where(User.id == user_id))
+    if subject is None:
+        abort(404)
+    return subject
 
 
 def can_view_user_activity(viewer, subject) -> bool:
-    """Admins see anyone's activity; supervisors see their own organisation's staff."""
-    if not _is_signed_in(viewer):
-        return False
-    if viewer.role == "admin":
+    """Supervisors and admins see their own organisation's staff; system administrators anyone."""
+    if is_system_admin(viewer):
         return True
-    return viewer.role == "supervisor" and viewer.organisation_id == subject.organisation_id
+    return can_review_staff(viewer) and viewer.organisation_id == subject.organisation_id

@@ -6,13 +6,17 @@ those instead: each pytest worker gets its own scratch database, migrated from e
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
+from flask import current_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
@@ -26,7 +30,17 @@ from sara.extensions import db
 from sara.orgs.models import Neighbourhood, Organisation
 
 PASSWORD = "correct horse battery staple"
+
+#: Every test starts at this moment, whatever the real date: a Wednesday in the middle of a month,
+#: mid-morning in London, in British Summer Time. The clock then ticks on from it. A test that
+#: needs another moment (the 1st of a month, midnight, a winter date) moves the `clock` fixture.
+FROZEN_NOW = datetime(2026, 6, 17, 8, 30, tzinfo=UTC)
 IS_POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith(("postgres", "postgresql"))
+#: On PostgreSQL the application connects as this login role, a member of the runtime group role
+#: that owns nothing (README, "Database roles"); migrations and emptying tables use the owner.
+RUNTIME_LOGIN_ROLE = "sara_test_runtime"
+# Migrations must only ever touch the scratch databases, never one a shell happens to name.
+os.environ.pop("MIGRATION_DATABASE_URL", None)
 
 
 def _worker_id() -> str:
@@ -48,12 +62,46 @@ def _scratch_postgres_url(base_url: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def ensure_login_role(owner_url: str, role: str, in_role: str | None = None) -> None:
+    """Create a login role once, e.g. the test run's in the runtime group the migrations make.
+
+    Roles belong to the whole cluster, so pytest workers and other suites share them and may race
+    to create them."""
+    from psycopg import errors
+
+    admin = sa.create_engine(owner_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :role"),
+                           {"role": role}):
+                return
+            try:
+                conn.execute(sa.text(f"CREATE ROLE {role} LOGIN"
+                                     + (f" IN ROLE {in_role}" if in_role else "")))
+            except sa.exc.DBAPIError as exc:
+                if not isinstance(exc.orig, (errors.DuplicateObject, errors.UniqueViolation)):
+                    raise
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def owner_database_url(tmp_path_factory) -> str:
+    """The test database as the role that owns its tables (the migrations' role)."""
     if IS_POSTGRES:
         return _scratch_postgres_url(os.environ["DATABASE_URL"])
     path = tmp_path_factory.mktemp("db") / "sara-test.sqlite"
     return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def database_url(owner_database_url) -> str:
+    """The test database as the application connects to it: on PostgreSQL, the runtime role."""
+    if not IS_POSTGRES:
+        return owner_database_url
+    url = sa.engine.make_url(owner_database_url)
+    return url.set(username=RUNTIME_LOGIN_ROLE, password=None).render_as_string(
+        hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -64,15 +112,19 @@ def instance_path(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app(database_url, instance_path):
+def app(database_url, owner_database_url, instance_path):
     overrides = {
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "MIGRATION_DATABASE_URL": owner_database_url if IS_POSTGRES else None,
         "SERVER_NAME": "localhost",
         # The weakest parameters ASVS allows, to keep the suite quick; production uses more.
         "ARGON2_TIME_COST": 2,
         "ARGON2_MEMORY_COST": 19456,
         "ARGON2_PARALLELISM": 1,
         "RATELIMIT_KEY_PREFIX": f"sara-test-{_worker_id()}-{os.getpid()}",
+        # Every test client is 127.0.0.1 and every test starts at the same instant, so the
+        # per-address failed sign-in count only grows; tests of that limit set their own.
+        "LOGIN_FAILURES_PER_IP_PER_HOUR": 100_000,
     }
     celery = dict(build_config("test")["CELERY"])
     # Each pytest worker has its own queue, so one worker's tasks never reach another's database.
@@ -84,6 +136,8 @@ def app(database_url, instance_path):
     app.test_client_class = _FreshContextClient
     with app.app_context():
         upgrade()
+    if IS_POSTGRES:
+        ensure_login_role(owner_database_url, RUNTIME_LOGIN_ROLE, in_role="sara_runtime")
     return app
 
 
@@ -100,7 +154,15 @@ class _FreshContextClient(FlaskClient):
 
 
 @pytest.fixture(autouse=True)
-def _db_transaction(request, app):
+def clock():
+    """The test's clock, started at FROZEN_NOW: `clock.move_to(datetime(...))` travels. Patched in
+    every thread of this process (a Celery worker started by a test included), not in others."""
+    with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _db_transaction(request, app, clock):
     """Run each test inside a transaction that is rolled back afterwards.
 
     The app's own commits become savepoint releases, so views behave as in production while
@@ -141,15 +203,27 @@ class _ConnectionBoundSession(FlaskSQLAlchemySession):
         return self.bind
 
 
+@functools.cache
+def _owner_engine(url: str) -> sa.Engine:
+    return sa.create_engine(url, poolclass=sa.pool.NullPool)
+
+
 def _empty_all_tables() -> None:
-    with db.engine.begin() as connection:
+    owner_url = current_app.config["MIGRATION_DATABASE_URL"]
+    with (_owner_engine(owner_url) if owner_url else db.engine).begin() as connection:
         if connection.dialect.name == "postgresql":
-            # The audit log refuses DELETE and TRUNCATE by trigger; only the table's owner, here
-            # the test run, may switch that off, and only inside this transaction.
-            connection.execute(sa.text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+            # The audit log's tables refuse DELETE and TRUNCATE by trigger; only their owner (the
+            # application's runtime role may do neither) may switch that off, and only inside
+            # this transaction.
+            guarded = connection.scalars(sa.text(
+                "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger "
+                "WHERE NOT tgisinternal")).all()
+            for table in guarded:
+                connection.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
             names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            connection.execute(sa.text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+            for table in guarded:
+                connection.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
             return
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())

@@ -114,9 +114,10 @@ ALLOWED = {
     "people.add_person": MANAGERS,
     "people.link_person": MANAGERS,
     "incidents.case_incidents": SEES_CASE,
-    "incidents.link": CONTRIBUTORS,
-    "incidents.link_selected": CONTRIBUTORS,
-    "incidents.unlink": CONTRIBUTORS,
+    # Linking needs sight of the force's incidents, which no partner has (issue 11, item 2).
+    "incidents.link": MANAGERS,
+    "incidents.link_selected": MANAGERS,
+    "incidents.unlink": MANAGERS,
     "people.remove_person": MANAGERS,
     "actions.new_action": CONTRIBUTORS,
     "actions.show": SEES_CASE,
@@ -132,6 +133,12 @@ ALLOWED = {
     "evaluation.approve": set(),
     "evaluation.return_to_draft": set(),
     "evaluation.fill_figures": set(),
+    # The case study's draft is the owning force's; with no evaluation at Assessment, nobody may
+    # write, publish or withdraw one yet.
+    "evaluation.case_study": MANAGERS,
+    "evaluation.save_case_study": set(),
+    "evaluation.publish_case_study": set(),
+    "evaluation.withdraw_case_study": set(),
     "evaluation.review": {"supervisor"},
     "audit.case_audit": {"supervisor"},
     "audit.case_audit_csv": {"supervisor"},

@@ -22,7 +22,11 @@ NEW_PASSWORD = "a long enough initial password"
 
 @pytest.fixture
 def admin(make_user):
-    return make_user("admin", name="Ada Admin")
+    """A system administrator (granted on the command line): acts across organisations."""
+    user = make_user("admin", name="Ada Admin")
+    user.is_system_admin = True
+    db.session.flush()
+    return user
 
 
 @pytest.fixture
@@ -133,16 +137,134 @@ def test_users_list_filters_by_organisation_and_role(as_admin, admin, police, co
     assert f"/admin/users/{partner.id}" not in html and f"/admin/users/{admin.id}" not in html
 
 
-def test_an_admin_of_a_partner_organisation_manages_every_organisation(browser, make_user, council, police):
-    admin = make_user("admin", org=council)
+# --- an organisation's admin stays inside their organisation -----------------------------------
+
+@pytest.fixture
+def council_admin(make_user, council):
+    return make_user("admin", org=council, name="Cora Council-Admin")
+
+
+def test_a_partner_admin_cannot_create_a_user_in_the_police_force(browser, council_admin, police):
+    b = browser(council_admin)
+    response = b.post("/admin/users/new", data=user_form(
+        police, email="force.supervisor@example.org", role="supervisor"))
+    assert_error_summary(response, "Choose one of the organisations you administer",
+                         'href="#organisation_id"')
+    assert user_by_email("force.supervisor@example.org") is None
+    assert audit_rows("user") == []
+    # The form offers only their own organisation, and only the roles it can give.
+    page = b.get("/admin/users/new").get_data(as_text=True)
+    assert "Borough Council" in page and "Test Constabulary" not in page
+    assert 'value="partner"' in page and 'value="admin"' in page
+    assert 'value="supervisor"' not in page and 'value="officer"' not in page
+
+
+def test_a_partner_admin_cannot_move_themselves_into_the_force(browser, council_admin, police):
+    b = browser(council_admin)
+    response = b.post(f"/admin/users/{council_admin.id}", data=edit_form(
+        council_admin, organisation_id=police.id, role="supervisor"))
+    assert_error_summary(response, "Choose one of the organisations you administer")
+    db.session.refresh(council_admin)
+    assert (council_admin.organisation_id, council_admin.role) == (
+        council_admin.organisation_id, "admin")
+    assert council_admin.organisation.name == "Borough Council"
+    assert audit_rows("user") == []
+
+
+def test_a_partner_admin_cannot_give_a_role_their_kind_does_not_allow(browser, council_admin,
+                                                                       make_user, council):
+    partner = make_user("partner", org=council)
+    b = browser(council_admin)
+    response = b.post(f"/admin/users/{partner.id}", data=edit_form(partner, role="supervisor"))
+    assert_error_summary(response, "Choose a role that Borough Council can give: partner, "
+                                   "administrator", 'href="#role"')
+    db.session.refresh(partner)
+    assert partner.role == "partner"
+
+
+def test_a_partner_admin_manages_their_own_users(browser, council_admin, council):
+    b = browser(council_admin)
+    response = b.post("/admin/users/new", data=user_form(
+        council, email="new.partner@example.org", role="partner"))
+    assert response.status_code == 302
+    assert user_by_email("new.partner@example.org").organisation_id == council.id
+
+
+def test_a_partner_admin_sees_and_reaches_only_their_own_organisation(
+        browser, council_admin, council, police, officer, make_user):
+    colleague = make_user("partner", org=council, name="Colin Colleague")
+    b = browser(council_admin)
+    users = b.get("/admin/users").get_data(as_text=True)
+    assert "Colin Colleague" in users and "Olivia Officer" not in users
+    organisations = b.get("/admin/organisations").get_data(as_text=True)
+    assert "Borough Council" in organisations and "Test Constabulary" not in organisations
+    assert "Add an organisation" not in organisations
+    # Another organisation's records are as missing as records that do not exist.
+    for path in (f"/admin/users/{officer.id}", f"/admin/organisations/{police.id}"):
+        assert b.get(path).status_code == 404, path
+    for path, data in {
+        f"/admin/users/{officer.id}": edit_form(officer, name="Renamed"),
+        f"/admin/users/{officer.id}/deactivate": {},
+        f"/admin/organisations/{police.id}": {"name": "Renamed Force", "kind": "police"},
+        f"/admin/organisations/{police.id}/neighbourhoods": {"neighbourhood": "Eastgate"},
+    }.items():
+        assert b.post(path, data=data).status_code == 404, path
+    assert b.get("/admin/organisations/new").status_code == 403
+    assert b.post("/admin/organisations/new", data={"name": "New Org", "kind": "other"}
+                  ).status_code == 403
+    db.session.expire_all()
+    assert officer.is_enabled and officer.name == "Olivia Officer"
+    assert "Eastgate" not in [n.name for n in police.neighbourhoods]
+    assert org_by_name("New Org") is None
+    assert b.get(f"/admin/users/{colleague.id}").status_code == 200
+
+
+def test_an_admin_of_another_force_cannot_touch_this_force(browser, make_org, make_user, police,
+                                                          officer):
+    other_force = make_org("Other Constabulary")
+    other_admin = make_user("admin", org=other_force)
+    b = browser(other_admin)
+    assert b.get(f"/admin/users/{officer.id}").status_code == 404
+    assert b.post(f"/admin/users/{officer.id}/deactivate").status_code == 404
+    assert b.get(f"/admin/organisations/{police.id}").status_code == 404
+    response = b.post("/admin/users/new", data=user_form(police, email="plant@example.org"))
+    assert_error_summary(response, "Choose one of the organisations you administer")
+    assert user_by_email("plant@example.org") is None
+
+
+def test_only_a_system_administrator_changes_an_organisations_kind(browser, council_admin,
+                                                                   council):
+    b = browser(council_admin)
+    page = b.get(f"/admin/organisations/{council.id}").get_data(as_text=True)
+    assert "Only a system administrator can change this." in page
+    response = b.post(f"/admin/organisations/{council.id}",
+                      data={"name": "Borough Council", "kind": "police"})
+    assert_error_summary(response, "Only a system administrator can change what kind")
+    db.session.refresh(council)
+    assert council.kind == "local_authority"
+    # Renaming their own organisation is theirs to do.
+    assert b.post(f"/admin/organisations/{council.id}",
+                  data={"name": "Borough Council (Housing)", "kind": "local_authority"}
+                  ).status_code == 302
+
+
+def test_a_system_administrator_is_managed_only_by_another(browser, make_user, admin, police):
+    org_admin = make_user("admin", name="Otto Org-Admin")
+    b = browser(org_admin)
+    assert b.get(f"/admin/users/{admin.id}").status_code == 404
+    assert b.post(f"/admin/users/{admin.id}/deactivate").status_code == 404
+    assert "Ada Admin" not in b.get("/admin/users").get_data(as_text=True)
+
+
+def test_the_web_never_grants_the_system_administrator_capability(browser, admin, make_user):
+    other = make_user("admin", name="Grace Grant")
     b = browser(admin)
-    response = b.post("/admin/users/new", data=user_form(police, email="force.officer@example.org"))
-    assert response.status_code == 302
-    created = user_by_email("force.officer@example.org")
-    assert created.organisation_id == police.id and created.role == "officer"
-    response = b.post(f"/admin/organisations/{police.id}/neighbourhoods", data={"neighbourhood": "Eastgate"})
-    assert response.status_code == 302
-    assert b.get(f"/admin/organisations/{police.id}").status_code == 200
+    b.post(f"/admin/users/{other.id}", data={**edit_form(other), "is_system_admin": "y"})
+    b.post("/admin/users/new", data={**user_form(admin.organisation, email="g2@example.org",
+                                                 role="admin"), "is_system_admin": "y"})
+    db.session.expire_all()
+    assert other.is_system_admin is False
+    assert user_by_email("g2@example.org").is_system_admin is False
 
 
 # --- organisations -----------------------------------------------------------------------------
@@ -302,10 +424,10 @@ def test_roles_that_fit_the_organisation_are_accepted(as_admin, make_org, police
 
 
 @pytest.mark.parametrize("role, kind, message", [
-    ("officer", "housing", "must belong to a police organisation"),
-    ("supervisor", "local_authority", "must belong to a police organisation"),
-    ("call_handler", "probation", "must belong to a police organisation"),
-    ("partner", "police", "A partner must belong to a partner organisation"),
+    ("officer", "housing", "can give: partner, administrator"),
+    ("supervisor", "local_authority", "can give: partner, administrator"),
+    ("call_handler", "probation", "can give: partner, administrator"),
+    ("partner", "police", "can give: officer, supervisor, call handler, administrator"),
 ])
 def test_roles_that_do_not_fit_the_organisation_are_refused(as_admin, make_org, police, role, kind, message):
     org = police if kind == "police" else make_org(kind=kind)
@@ -323,9 +445,12 @@ def test_roles_that_do_not_fit_the_organisation_are_refused(as_admin, make_org, 
     ({"password": ""}, "Enter an initial password", "password"),
     ({"name": ""}, "Enter the user&#39;s name", "name"),
     ({"email": "not-an-email"}, "Enter an email address in the correct format", "email"),
-    ({"role": "overlord"}, "Not a valid choice", "role"),
+    ({"role": "overlord"}, "Choose a role that Test Constabulary can give", "role"),
     ({"organisation_id": ""}, "Choose the user&#39;s organisation", "organisation_id"),
-    ({"organisation_id": "999999"}, "Not a valid choice", "organisation_id"),
+    ({"organisation_id": "999999"}, "Choose one of the organisations you administer",
+     "organisation_id"),
+    ({"organisation_id": "99999999999999999999"}, "Choose one of the organisations you administer",
+     "organisation_id"),
 ])
 def test_invalid_new_users_are_refused_with_an_error_summary(as_admin, make_user, police, overrides, message, field):
     make_user("officer", email="olivia@example.org")
@@ -398,7 +523,7 @@ def test_a_user_who_owns_cases_can_still_be_edited_in_place(as_admin, officer, m
 
 @pytest.mark.parametrize("overrides, message", [
     ({"email": "TAKEN@example.org"}, "already exists"),
-    ({"role": "partner"}, "A partner must belong to a partner organisation"),
+    ({"role": "partner"}, "Choose a role that Test Constabulary can give"),
 ])
 def test_invalid_edits_are_refused(as_admin, make_user, officer, overrides, message):
     make_user("officer", email="taken@example.org")
@@ -412,7 +537,7 @@ def test_invalid_edits_are_refused(as_admin, make_user, officer, overrides, mess
 def test_a_partner_moved_into_a_police_force_must_change_role(as_admin, make_user, council, police):
     partner = make_user("partner", org=council)
     response = as_admin.post(f"/admin/users/{partner.id}", data=edit_form(partner, organisation_id=police.id))
-    assert_error_summary(response, "A partner must belong to a partner organisation")
+    assert_error_summary(response, "Choose a role that Test Constabulary can give")
     response = as_admin.post(f"/admin/users/{partner.id}", data=edit_form(partner, organisation_id=police.id, role="officer"))
     assert response.status_code == 302
     db.session.refresh(partner)

@@ -23,6 +23,7 @@ from sara.evaluation import service as evaluation_service
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
 from sara.partners import service as sharing
+from tests.conftest import FROZEN_NOW
 from tests.conftest import ApiClient as Api
 
 SEES_CASE = {"owner", "supervisor", "partner_view", "partner_contribute", "named_user",
@@ -34,7 +35,7 @@ ACTORS = (*sorted(SEES_CASE), "other_force_officer", "partner_no_share")
 #: For each API endpoint about a case: who may call it (everyone else who sees the case gets 403,
 #: anyone who does not gets 404), and a request that would succeed if the policy allowed it.
 #: The case is open, at Assessment, with a draft evaluation, and an action allocated to the owner.
-SOON = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+SOON = (FROZEN_NOW.date() + dt.timedelta(days=5)).isoformat()  # the tests' frozen clock
 EXPECTED = {
     "api.get_case": (SEES_CASE, None),
     "api.update_case": (CONTRIBUTORS, {"analysis_when": "Friday nights"}),
@@ -52,6 +53,9 @@ EXPECTED = {
     "api.submit_evaluation": ({"owner"}, None),
     "api.approve_evaluation": ({"supervisor"}, None),
     "api.return_evaluation": ({"supervisor"}, {"comments": "More detail please"}),
+    "api.case_incidents": (SEES_CASE, None),
+    # Linking needs sight of the force's incidents, which no partner has.
+    "api.link_case_incidents": (MANAGERS, {"incidents": [1]}),
 }
 #: Endpoints that take If-Match: an allowed caller leaving it out gets 428 and changes nothing.
 NEEDS_IF_MATCH = {"api.update_case", "api.move_case_stage", "api.update_action",

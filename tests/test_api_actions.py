@@ -11,9 +11,10 @@ from sara.actions import service as action_service
 from sara.actions.models import Action, ActionEntry
 from sara.extensions import db
 from sara.partners import service as sharing
+from tests.conftest import FROZEN_NOW
 from tests.test_api_cases import audit_rows, invalid_names
 
-SOON = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+SOON = (FROZEN_NOW.date() + dt.timedelta(days=7)).isoformat()  # the tests' frozen clock
 
 
 @pytest.fixture

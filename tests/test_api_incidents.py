@@ -340,3 +340,89 @@ def test_a_real_worker_imports_an_api_upload(api, importer_user, celery_worker):
     assert (status["imported"], status["rows_total"]) == (3, 3)
     assert _count() == 3
     db.session.rollback()
+
+
+# --- a case's incidents ------------------------------------------------------------------------
+
+def _force_incident(org, key, location="9 Secret Lane", person=None) -> Incident:
+    incident = Incident(source="cad", source_key=key, organisation_id=org.id,
+                        occurred_dt=utcnow() - timedelta(days=3), category="Burglary",
+                        is_asb=False, location_text=location, description="Back door forced")
+    db.session.add(incident)
+    db.session.flush()
+    if person is not None:
+        db.session.add(IncidentPerson(incident_id=incident.id, person_id=person.id,
+                                      role="victim", occurred_dt=incident.occurred_dt))
+    return incident
+
+
+def _case_links(case) -> set[int]:
+    from sara.incidents.models import CaseIncident
+
+    return set(db.session.scalars(sa.select(CaseIncident.incident_id)
+                                  .where(CaseIncident.case_id == case.id)))
+
+
+def test_an_officer_links_incidents_by_number_or_reference(api, officer, make_case, police,
+                                                          make_org, person, sent_checks):
+    case = make_case()
+    by_number = _force_incident(police, "CAD-301", person=person)
+    by_ref = _force_incident(police, "CAD-302")
+    foreign = _force_incident(make_org("Other Constabulary"), "CAD-303")
+    db.session.commit()
+    client = api(officer)
+    url = f"/api/v1/cases/{case.reference}/incidents"
+    response = client.post(url, json={"incidents": [by_number.id, "CAD-302"]})
+    assert response.status_code == 200, response.get_json()
+    assert {i["reference"] for i in response.get_json()["items"]} == {"CAD-301", "CAD-302"}
+    assert _case_links(case) == {by_number.id, by_ref.id}
+    # Another force's incident, by number or reference, is the same 404 as one that does not
+    # exist, and nothing of the request is linked.
+    spare = _force_incident(police, "CAD-304")
+    db.session.commit()
+    answers = [client.post(url, json={"incidents": [spare.id, wanted]})
+               for wanted in (foreign.id, "CAD-303", 987654321, "NOPE-1", 2**70, "x\x00y")]
+    assert [a.status_code for a in answers] == [404] * 6
+    assert all(a.content_type == "application/problem+json" for a in answers)
+    assert _case_links(case) == {by_number.id, by_ref.id}
+    listed = client.get(url).get_json()
+    assert listed["total"] == 2 and listed["items"][0]["location"] == "9 Secret Lane"
+    for bad in ({}, {"incidents": []}, {"incidents": [True]}, {"incidents": "CAD-301"},
+                {"incidents": [1], "extra": 1}):
+        assert client.post(url, json=bad).status_code in (400, 422), bad
+
+
+def test_a_contributing_partner_cannot_link_or_read_the_forces_incidents(
+        api, officer, make_case, police, make_org, make_user, person):
+    from sara.partners import service as sharing
+
+    case = make_case()
+    housing = make_org("Riverside Housing", kind="housing")
+    partner = make_user("partner", org=housing)
+    sharing.share_with_organisation(case, officer, housing, "contribute")
+    linked = _force_incident(police, "CAD-310", location="1 Known Street")
+    secret = _force_incident(police, "CAD-311", person=person)
+    from sara.incidents.models import CaseIncident
+
+    db.session.add(CaseIncident(case_id=case.id, incident_id=linked.id, created_by_id=officer.id))
+    db.session.commit()
+    client = api(partner)
+    url = f"/api/v1/cases/{case.reference}/incidents"
+    for wanted in (secret.id, "CAD-311"):
+        response = client.post(url, json={"incidents": [wanted]})
+        assert response.status_code == 403
+    assert _case_links(case) == {linked.id}
+    assert client.get(f"/api/v1/incidents/{secret.id}").status_code == 404
+    body = client.get(url).get_json()
+    assert [i["reference"] for i in body["items"]] == ["CAD-310"]
+    # Personal details are withheld from partners by default: no caller's address, and no
+    # link to an incident page they may not open.
+    assert body["items"][0]["location"] == "" and body["items"][0]["links"] == {}
+    text = client.get(url).get_data(as_text=True)
+    assert "Ann Smith" not in text and "CAD-311" not in text
+    # A case they may not see at all is a 404.
+    unshared = make_case()
+    db.session.commit()
+    assert client.get(f"/api/v1/cases/{unshared.reference}/incidents").status_code == 404
+    assert client.post(f"/api/v1/cases/{unshared.reference}/incidents",
+                       json={"incidents": [secret.id]}).status_code == 404

@@ -14,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from sara.audit import service as audit_service
 from sara.audit.models import AuditEvent
 from sara.cases import service as case_service
 from sara.extensions import db
@@ -431,15 +430,36 @@ def test_user_activity_filters(browser, officer, supervisor, make_case):
     assert "govuk-error-summary" in bad.get_data(as_text=True)
 
 
-def test_admin_sees_anyones_activity(browser, make_org, make_user, other_force):
+def test_an_admin_sees_only_their_own_organisations_activity(browser, make_org, make_user,
+                                                            other_force, officer):
+    """A council's admin once read any police officer's activity, with the values typed into
+    unshared cases. Now another organisation's user is as missing as no user at all."""
     council = make_org("Borough Council", kind="local_authority")
     admin = make_user("admin", org=council)
     partner = make_user("partner", org=council)
     stranger = make_user("officer", org=other_force)
     b = browser(admin)
-    for subject in (partner, stranger, admin):
+    for subject in (partner, admin):
         assert b.get(f"/audit/users/{subject.id}").status_code == 200
         assert b.get(f"/audit/users/{subject.id}.csv").status_code == 200
+    for subject in (officer, stranger):
+        assert b.get(f"/audit/users/{subject.id}").status_code == 404
+        assert b.get(f"/audit/users/{subject.id}.csv").status_code == 404
+    assert [r.record_ref for r in rows(action="disclosure", user_id=admin.id)] == [partner.email,
+                                                                                   admin.email]
+    staff = b.get("/audit/staff").get_data(as_text=True)
+    assert partner.name in staff and officer.name not in staff and stranger.name not in staff
+
+
+def test_a_system_administrator_sees_anyones_activity(browser, make_org, make_user,
+                                                      other_force):
+    admin = make_user("admin")
+    admin.is_system_admin = True
+    stranger = make_user("officer", org=other_force)
+    partner = make_user("partner", org=make_org("Borough Council", kind="local_authority"))
+    b = browser(admin)
+    for subject in (partner, stranger, admin):
+        assert b.get(f"/audit/users/{subject.id}").status_code == 200
 
 
 @pytest.mark.parametrize("role", ["officer", "call_handler", "partner"])
@@ -466,13 +486,14 @@ def test_staff_list_shows_a_supervisor_only_their_own_organisation(
     assert colleague  # listed above
 
 
-def test_staff_list_shows_an_admin_everyone(browser, officer, admin, make_user, other_force):
+def test_staff_list_shows_an_admin_their_own_force(browser, officer, admin, make_user,
+                                                  other_force):
     stranger = make_user("officer", org=other_force, name="Stranger Officer")
     response = browser(admin).get("/audit/staff")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Olivia Officer" in html and "Stranger Officer" in html
-    assert f"/audit/users/{stranger.id}" in html
+    assert "Olivia Officer" in html and "Stranger Officer" not in html
+    assert f"/audit/users/{stranger.id}" not in html
 
 
 # --- append-only -------------------------------------------------------------------------------
@@ -497,11 +518,20 @@ def test_the_application_never_updates_or_deletes_audit_rows():
 
 
 @pytest.fixture
-def audit_row(officer):
-    event = audit_service.record("sign_in", user=officer, record_type="user",
-                                 record_ref=officer.email, summary="Original summary")
-    db.session.flush()
-    return event
+def owner_audit_row(owner_database_url):
+    """An audit row written as the tables' owner, in a transaction rolled back afterwards.
+
+    The application's own role may not even try to change the log (tests/test_database_roles.py);
+    the trigger is what stops a role that may, such as the owner, unless it is switched off."""
+    engine = sa.create_engine(owner_database_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection, connection.begin() as transaction:
+            row_id = connection.execute(sa.insert(AuditEvent).values(
+                action="sign_in", summary="Original summary")).inserted_primary_key[0]
+            yield connection, row_id
+            transaction.rollback()
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="the append-only trigger is PostgreSQL's")
@@ -509,19 +539,20 @@ def audit_row(officer):
     "UPDATE audit_events SET summary = 'Rewritten' WHERE id = :id",
     "DELETE FROM audit_events WHERE id = :id",
 ])
-def test_the_database_refuses_to_change_audit_rows(audit_row, statement):
-    with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
-        db.session.execute(sa.text(statement), {"id": audit_row.id})
-    db.session.expire_all()
-    summary = db.session.scalar(sa.select(AuditEvent.summary).where(AuditEvent.id == audit_row.id))
+def test_the_database_refuses_to_change_audit_rows(owner_audit_row, statement):
+    connection, row_id = owner_audit_row
+    with pytest.raises(DBAPIError, match="append-only"), connection.begin_nested():
+        connection.execute(sa.text(statement), {"id": row_id})
+    summary = connection.scalar(sa.select(AuditEvent.summary).where(AuditEvent.id == row_id))
     assert summary == "Original summary"
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="the append-only trigger is PostgreSQL's")
-def test_the_database_refuses_to_truncate_the_audit_log(audit_row):
-    with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
-        db.session.execute(sa.text("TRUNCATE audit_events"))
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) >= 1
+def test_the_database_refuses_to_truncate_the_audit_log(owner_audit_row):
+    connection, row_id = owner_audit_row
+    with pytest.raises(DBAPIError, match="append-only"), connection.begin_nested():
+        connection.execute(sa.text("TRUNCATE audit_events CASCADE"))
+    assert connection.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) >= 1
 
 
 def test_passwords_never_reach_the_audit_log(client, officer):

@@ -114,7 +114,10 @@ def test_password_is_rehashed_on_sign_in_when_parameters_change(app, client, off
 
 # --- throttle ----------------------------------------------------------------------------------
 
-def test_five_failed_sign_ins_lock_the_account_for_a_minute(client, app, officer, make_user):
+def test_five_failed_sign_ins_from_one_address_lock_the_account_there_for_a_minute(
+        client, app, officer, make_user):
+    """Per account from one address: see tests/test_passwords.py for the per-address limit and
+    for a stranger elsewhere, who cannot lock the officer out."""
     other = make_user("officer")
     for _ in range(5):
         assert login(client, officer, "wrong").status_code == 200
@@ -124,6 +127,7 @@ def test_five_failed_sign_ins_lock_the_account_for_a_minute(client, app, officer
     assert response.status_code == 429
     assert "too many failed sign-in attempts for this account" in html
     assert "Wait one minute" in html
+    assert response.headers["Retry-After"].isdigit() and int(response.headers["Retry-After"]) <= 60
     assert client.get("/cases").status_code == 302
     # Another account is not affected.
     assert login(app.test_client(), other).status_code == 302

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -24,8 +23,9 @@ from sara.cases.models import (
 from sara.cases.taxonomy import ANALYSIS_FIELDS, PROBLEM_TYPES, STAGE_ORDER, STAGES
 from sara.core.references import ReferenceCounter
 from sara.extensions import db
+from tests.conftest import FROZEN_NOW
 
-YEAR = datetime.now(UTC).year
+YEAR = FROZEN_NOW.year  # references carry the year of the tests' frozen clock
 REFERENCE = re.compile(rf"^PS-{YEAR}-\d{{5}}$")
 BIG = "x" * 100_000  # 100 kB in one field
 NUL = "Before\x00after"

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -290,24 +291,25 @@ def test_the_dashboard_is_in_the_navigation_for_everyone_with_a_case_list(world,
 # --- months are local months --------------------------------------------------------------------
 
 def test_months_are_counted_in_uk_time_in_the_chart_and_the_list(world, app):
-    # 23:30 UTC on 30 June is 00:30 on 1 July in London (BST).
-    late_june = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
+    # 23:30 UTC on 30 June is 00:30 on 1 July in London (BST). A year before the clock's now, so
+    # the world's own incidents (the last few weeks) fall outside the months counted.
+    late_june = datetime(2025, 6, 30, 23, 30, tzinfo=UTC)
     incident = _incident(world["police"], "E01000077", when=late_june)
-    window = dashboards.window(date(2026, 8, 15), months=3)
+    window = dashboards.window(date(2025, 8, 15), months=3)
     assert [m.isoformat() for m in window.months] == [
-        "2026-05-01", "2026-06-01", "2026-07-01", "2026-08-01"]
+        "2025-05-01", "2025-06-01", "2025-07-01", "2025-08-01"]
     filters = incident_queries.IncidentFilters(is_asb_only=True)
     counts = incident_queries.count_incidents_by_month(world["supervisor"], filters,
                                                        window.edges)
     assert counts == [0, 0, 1, 0]
     july = incident_queries.incident_page(
-        world["supervisor"], incident_queries.IncidentFilters(month=date(2026, 7, 1)))
+        world["supervisor"], incident_queries.IncidentFilters(month=date(2025, 7, 1)))
     assert incident.id in {i.id for i in july.incidents}
     june = incident_queries.incident_page(
-        world["supervisor"], incident_queries.IncidentFilters(month=date(2026, 6, 1)))
+        world["supervisor"], incident_queries.IncidentFilters(month=date(2025, 6, 1)))
     assert incident.id not in {i.id for i in june.incidents}
-    assert month_range(date(2026, 7, 1))[0] == local_midnight(date(2026, 7, 1))
-    assert local_midnight(date(2026, 7, 1)) == datetime(2026, 6, 30, 23, 0, tzinfo=UTC)
+    assert month_range(date(2025, 7, 1))[0] == local_midnight(date(2025, 7, 1))
+    assert local_midnight(date(2025, 7, 1)) == datetime(2025, 6, 30, 23, 0, tzinfo=UTC)
 
 
 # --- the lists the figures open -----------------------------------------------------------------
@@ -326,6 +328,32 @@ def test_the_incident_list_shows_the_forces_incidents_by_month_without_people(wo
     assert _count_on(html) == 1
     # Another force's incidents never appear.
     assert _count_on(supervisor.get("/incidents").get_data(as_text=True)) == 5
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 12, 1, 0, 30, tzinfo=ZoneInfo("Europe/London")),
+    datetime(2026, 12, 3, 23, 59, tzinfo=ZoneInfo("Europe/London")),
+    datetime(2027, 1, 1, 0, 5, tzinfo=ZoneInfo("Europe/London")),
+    datetime(2026, 3, 29, 1, 30, tzinfo=UTC),  # the hour the clocks go forward
+], ids=["1st-just-after-midnight", "3rd-last-minute", "new-year", "clocks-forward"])
+def test_this_months_and_last_months_incidents_on_any_day(moment, clock, request, browser):
+    """The incident list once failed on the 1st-3rd of every month: its incidents were 3 days
+    old and nothing froze the clock. Whatever the day, each month lists its own incidents."""
+    clock.move_to(moment)
+    world = request.getfixturevalue("world")
+    supervisor = browser(world["supervisor"])
+    this_month = today().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    for month in (this_month, last_month):
+        start, end = month_range(month)
+        expected = sum(1 for i in world["incidents"]
+                       if i.is_asb and start <= i.occurred_dt < end)
+        html = supervisor.get(f"/incidents?month={month:%Y-%m}&asb=1").get_data(as_text=True)
+        assert _count_on(html) == expected, month
+    three_days_ago = (datetime.now(UTC) - timedelta(days=3)).astimezone(ZoneInfo("Europe/London"))
+    shown_in = this_month if three_days_ago.date() >= this_month else last_month
+    html = supervisor.get(f"/incidents?month={shown_in:%Y-%m}&asb=1").get_data(as_text=True)
+    assert "Area E01000001" in html
 
 
 def test_the_incident_list_reports_bad_filters_and_is_police_only(world, browser):

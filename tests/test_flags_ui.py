@@ -21,6 +21,7 @@ from sara.flags.jobs import JOBS
 from sara.flags.models import Flag, FlagRule
 from sara.flags.rules import EDITABLE_RULES, current_rule
 from sara.incidents.models import CaseIncident, Incident, IncidentPerson
+from sara.orgs.models import Organisation
 from sara.partners import service as sharing
 from sara.people import matching
 from sara.people.models import CasePerson, Person
@@ -378,9 +379,15 @@ def admin(make_user):
     return user
 
 
+def _rule(kind: str) -> tuple[int, dict]:
+    """The rule in force for the test force (every test's users belong to `police`)."""
+    force = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Test Constabulary"))
+    return current_rule(kind, force.id)
+
+
 def _rule_data(kind: str, version: int | None = None, **numbers) -> dict:
-    _, params = current_rule(kind)
-    data = {"rule": kind, "version": str(version or current_rule(kind)[0])}
+    _, params = _rule(kind)
+    data = {"rule": kind, "version": str(version or _rule(kind)[0])}
     data.update({k: str(v) for k, v in {**params, **numbers}.items()})
     return data
 
@@ -400,7 +407,7 @@ def test_only_admins_edit_the_rules(browser, make_user, role, enqueued):
     assert signed_in.get("/admin/flag-rules").status_code == 403
     response = signed_in.post("/admin/flag-rules", data=_rule_data("repeat_victim", threshold=5))
     assert response.status_code == 403
-    assert current_rule("repeat_victim")[0] == 1 and enqueued == []
+    assert _rule("repeat_victim")[0] == 1 and enqueued == []
 
 
 def test_the_rules_page_shows_each_rule_with_its_version_and_numbers(browser, admin):
@@ -458,7 +465,7 @@ def test_saving_adds_a_version_audits_it_and_rescans_after_commit(browser, admin
                               data=_rule_data("repeat_victim", threshold=3, window_days=180))
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/admin/flag-rules#repeat_victim")
-    assert current_rule("repeat_victim") == (2, {"threshold": 3, "window_days": 180})
+    assert _rule("repeat_victim") == (2, {"threshold": 3, "window_days": 180})
     row = db.session.scalar(sa.select(FlagRule).where(FlagRule.kind == "repeat_victim"))
     assert row.created_by_id == admin.id
     [event] = _audit("flag_rule:repeat_victim")
@@ -472,11 +479,11 @@ def test_saving_adds_a_version_audits_it_and_rescans_after_commit(browser, admin
     assert "saved as version 2" in html and "In force: version 2." in html
     # Again: version 3. The same numbers once more: nothing to save, nothing to rescan.
     signed_in.post("/admin/flag-rules", data=_rule_data("repeat_victim", threshold=4))
-    assert current_rule("repeat_victim")[0] == 3 and enqueued == ["repeat-victims"] * 2
+    assert _rule("repeat_victim")[0] == 3 and enqueued == ["repeat-victims"] * 2
     html = _html(signed_in.post("/admin/flag-rules", data=_rule_data("repeat_victim"),
                                 follow_redirects=True))
     assert "No changes to save" in html
-    assert current_rule("repeat_victim")[0] == 3 and len(enqueued) == 2
+    assert _rule("repeat_victim")[0] == 3 and len(enqueued) == 2
     assert len(_audit("flag_rule:repeat_victim")) == 2
 
 
@@ -489,22 +496,22 @@ def test_saving_adds_a_version_audits_it_and_rescans_after_commit(browser, admin
 def test_each_rule_rescans_with_its_own_job(browser, admin, enqueued, kind, numbers, job):
     browser(admin).post("/admin/flag-rules", data=_rule_data(kind, **numbers))
     assert enqueued == [job]
-    version, params = current_rule(kind)
+    version, params = _rule(kind)
     assert version == 2 and all(params[k] == v for k, v in numbers.items())
     # The other rules are untouched.
-    assert all(current_rule(other)[0] == 1 for other in EDITABLE_RULES if other != kind)
+    assert all(_rule(other)[0] == 1 for other in EDITABLE_RULES if other != kind)
 
 
 def test_the_rescan_is_enqueued_only_after_commit_and_never_on_rollback(admin, enqueued):
-    service.change_rule("case_review", {"complaints": 5, "people": 5, "window_days": 183}, admin)
+    service.change_rule("case_review", {"complaints": 5, "people": 5, "window_days": 183}, admin, admin.organisation)
     assert enqueued == []  # nothing leaves before the commit
     db.session.rollback()
-    assert enqueued == [] and current_rule("case_review")[0] == 1
+    assert enqueued == [] and _rule("case_review")[0] == 1
     db.session.commit()  # a later commit does not send what was rolled back
     assert enqueued == []
-    service.change_rule("case_review", {"complaints": 5, "people": 5, "window_days": 183}, admin)
-    service.change_rule("review_overdue", {"days": 21}, admin)
-    service.change_rule("evaluation_unsigned", {"days": 10}, admin)
+    service.change_rule("case_review", {"complaints": 5, "people": 5, "window_days": 183}, admin, admin.organisation)
+    service.change_rule("review_overdue", {"days": 21}, admin, admin.organisation)
+    service.change_rule("evaluation_unsigned", {"days": 10}, admin, admin.organisation)
     # Each change's SAVEPOINT was released on the way: none of that is the commit.
     assert enqueued == []
     db.session.commit()
@@ -515,15 +522,15 @@ def test_a_change_saved_by_someone_else_meanwhile_is_not_overwritten(browser, ad
                                                                      enqueued):
     seen = _rule_data("review_overdue", days=21)  # the page as first loaded: version 1
     other = make_user("admin")
-    service.change_rule("review_overdue", {"days": 35}, other)
+    service.change_rule("review_overdue", {"days": 35}, other, other.organisation)
     db.session.commit()
     html = _html(browser(admin).post("/admin/flag-rules", data=seen))
     assert "govuk-error-summary" in html and "Someone else changed this rule" in html
-    assert current_rule("review_overdue") == (2, {"days": 35})
+    assert _rule("review_overdue") == (2, {"days": 35})
     # The form now carries the version just shown, so saving again applies the admin's numbers.
     assert '<input id="review_overdue-version" name="version" type="hidden" value="2">' in html
     browser(admin).post("/admin/flag-rules", data={**seen, "version": "2"})
-    assert current_rule("review_overdue") == (3, {"days": 21})
+    assert _rule("review_overdue") == (3, {"days": 21})
 
 
 # --- flags record the version that raised them -------------------------------------------------
@@ -602,7 +609,7 @@ def test_review_and_sign_off_scans_use_the_current_rule_and_record_its_version(
     for version, days in ((2, 4), (3, 3)):  # two edits: the flag records the one that raised it
         browser(admin).post("/admin/flag-rules",
                             data=_rule_data("evaluation_unsigned", days=days))
-        assert current_rule("evaluation_unsigned")[0] == version
+        assert _rule("evaluation_unsigned")[0] == version
     tasks.run_scan.run("reviews")
     flag = db.session.scalar(sa.select(Flag).where(Flag.kind == "evaluation_unsigned"))
     assert flag.case_id == case.id and flag.rule_version == 3 and flag.evidence["days"] == 3

@@ -572,7 +572,8 @@ def located_case(make_case):
 
 
 def _suggested(case, **filters) -> set[int]:
-    return {s.incident.id for s in queries.suggestions(case, queries.SuggestionFilters(**filters))}
+    return {s.incident.id for s in queries.suggestions(
+        case.owner, case, queries.SuggestionFilters(**filters))}
 
 
 def test_suggestions_by_radius(located_case, police):
@@ -583,7 +584,7 @@ def test_suggestions_by_radius(located_case, police):
     assert _suggested(located_case, radius=200) == {at_200_east.id}
     assert _suggested(located_case, radius=150) == set()
     assert _suggested(located_case, radius=301) == {at_240_north.id, at_200_east.id, at_300.id}
-    distances = {s.incident.id: s.distance for s in queries.suggestions(
+    distances = {s.incident.id: s.distance for s in queries.suggestions(located_case.owner,
         located_case, queries.SuggestionFilters())}
     assert distances[at_240_north.id] == pytest.approx(240, abs=0.01)
     assert distances[at_200_east.id] == pytest.approx(200, abs=0.01)
@@ -638,7 +639,7 @@ def test_suggestions_leave_out_other_forces_linked_and_non_asb_on_request(locate
 def test_suggestions_are_capped_nearest_first(located_case, police, monkeypatch):
     monkeypatch.setattr(queries, "SUGGESTION_LIMIT", 3)
     ids = [_incident(police, lat=_north(10 * n), lon=CASE_LON).id for n in (5, 1, 4, 2, 3)]
-    found = [s.incident.id for s in queries.suggestions(located_case,
+    found = [s.incident.id for s in queries.suggestions(located_case.owner, located_case,
                                                         queries.SuggestionFilters())]
     assert found == [ids[1], ids[3], ids[4]]
 
@@ -791,15 +792,64 @@ def test_who_may_see_link_and_unlink(browser, located_case, police, sharing_worl
         assert stranger.post(url, data=data).status_code == 404, url
     assert _linked(located_case) == {cad.id, public.id}
 
+    # A contributing partner edits the analysis, but sees no incident of the force beyond those
+    # already linked: nothing to link, nothing suggested, and no door to open by number.
     contributor = browser(sharing_world["partner_contribute"])
     html = contributor.get(page_url).get_data(as_text=True)
-    assert f'data-testid="suggestion-{spare.id}"' in html
+    assert f'data-testid="suggestion-{spare.id}"' not in html and "Incidents nearby" not in html
     for url, data in writes:
-        assert contributor.post(url, data=data).status_code == 302, url
-    assert _linked(located_case) == {public.id, spare.id}
+        assert contributor.post(url, data=data).status_code == 403, url
+    assert _linked(located_case) == {cad.id, public.id}
 
     owner = browser(sharing_world["owner"]).get(page_url).get_data(as_text=True)
     assert f"/incidents/{public.id}" in owner
+
+
+def test_a_contributing_partner_cannot_link_the_forces_incidents_to_read_them(
+        browser, located_case, police, sharing_world, make_org, make_user):
+    """The attack: link any incident of the force into a shared case by its number, then read its
+    address, victim and category on the case. Nothing is linked, by any route, and the incident
+    never shows on the case."""
+    victim = _person(police, name="Hidden Victim")
+    secret = _incident(police, person=victim, location="9 Secret Lane", category="Burglary",
+                       lat=_north(10), lon=CASE_LON)
+    other_force = make_org("Other Constabulary")
+    alliance_officer = make_user("officer", org=other_force)
+    sharing.share_with_user(located_case, located_case.owner, alliance_officer.email,
+                            "contribute")
+    db.session.commit()
+    ref = located_case.reference
+    attempts = [(f"/cases/{ref}/incidents/link", {"incident": str(secret.id)}),
+                (f"/cases/{ref}/incidents/link", {"incident": secret.source_key}),
+                (f"/cases/{ref}/incidents/link-selected", {"incident_id": str(secret.id)})]
+    for actor in (sharing_world["partner_contribute"], alliance_officer):
+        signed_in = browser(actor)
+        for url, data in attempts:
+            assert signed_in.post(url, data=data).status_code == 403, (actor.email, url, data)
+        page = signed_in.get(f"/cases/{ref}/incidents").get_data(as_text=True)
+        for leak in ("9 Secret Lane", "Hidden Victim", secret.source_key, "Burglary"):
+            assert leak not in page, leak
+    assert _linked(located_case) == set()
+
+
+def test_an_incident_outside_the_officers_scope_is_as_missing_as_none(browser, officer,
+                                                                     located_case, make_org):
+    foreign = _incident(make_org("Other Constabulary"), lat=_north(10), lon=CASE_LON)
+    db.session.commit()
+    signed_in = browser(officer)
+    url = f"/cases/{located_case.reference}/incidents/link"
+    answers = {text: signed_in.post(url, data={"incident": text}) for text in
+               (str(foreign.id), foreign.source_key, "999999999", "99999999999999999999999")}
+    assert {r.status_code for r in answers.values()} == {200}
+    messages = {text: "has no incident with that number or reference" in r.get_data(as_text=True)
+                for text, r in answers.items()}
+    assert all(messages.values()), messages
+    selected = signed_in.post(f"/cases/{located_case.reference}/incidents/link-selected",
+                              data={"incident_id": [str(foreign.id), "99999999999999999999"]},
+                              follow_redirects=True)
+    assert selected.status_code == 200 and "Select the incidents to link" in selected.get_data(
+        as_text=True)
+    assert _linked(located_case) == set()
 
 
 def test_a_closed_case_cannot_be_linked(browser, officer, located_case, police):

@@ -1,4 +1,6 @@
-"""The good-practice library, its case studies, "what works" and the partner-access setting."""
+"""The good-practice library, its case studies, "what works" and the partner-access setting.
+
+(Writing, checking and publishing case studies: tests/test_case_studies.py.)"""
 
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ import sqlalchemy as sa
 from sara.audit.models import AuditEvent
 from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
-from sara.core.settings import get_setting, set_setting
 from sara.evaluation import service as evaluation_service
 from sara.extensions import db
+from sara.library import service as library_service
 from sara.people import service as people_service
 
 SENTINELS = {
@@ -79,6 +81,16 @@ def evaluated_case(make_case):
             "is_diffusion_observed": True,
         }
         evaluation_service.update(evaluation, owner, values, tactic_rows, objective_rows, None)
+        if good_practice:
+            # What the library publishes: the case study, titled like the case so results are
+            # easy to name, its text its own (the good-practice summary and lessons are reused
+            # in it, so searching finds them there, never in the evaluation).
+            library_service.save_case_study(case, owner, {
+                "title": title, "problem": summary or f"The problem of {title}",
+                "analysis": "The analysis in general terms", "response": "What was done",
+                "assessment": f"Calls fell from {before} to {after}",
+                "lessons": lessons or "Lessons for others",
+            }, None)
         if status in ("submitted", "approved"):
             evaluation_service.submit(evaluation, owner)
         if status == "approved":
@@ -176,9 +188,11 @@ def test_library_lists_only_approved_good_practice(library, browser):
     for case in (library.plain, library.submitted, library.draft):
         assert case.title not in html
         assert case.reference not in html
-    # The summary, outcome, problem type and neighbourhood are on the result.
+    # The case study's problem, the outcome, problem type and force are on the result; the
+    # case's own description and neighbourhood are not.
     assert "Brighter lighting and cut-back hedges ended the gathering" in html
-    assert "Graffiti" in html and "Resolved" in html and "Central" in html
+    assert "Graffiti" in html and "Resolved" in html and "Test Constabulary" in html
+    assert "Groups gathering late at night." not in html and "Central" not in html
     assert f'href="/library/{library.lighting.reference}"' in html
 
 
@@ -204,11 +218,14 @@ def test_a_returned_evaluation_leaves_the_library(library, browser, evaluated_ca
 
 @pytest.mark.parametrize(("query", "expected"), [
     ("lighting", {"Underpass lighting scheme", "Westshire lighting scheme"}),  # title, lessons
-    ("MURAL", {"Station wall graffiti"}),  # good-practice summary, any case
-    ("rapid removal", {"Station wall graffiti"}),  # lessons; every word must match
+    ("MURAL", {"Station wall graffiti"}),  # the case study's problem, any case
+    ("rapid removal", {"Station wall graffiti"}),  # its lessons; every word must match
     ("rapid lighting", set()),
-    ("pattern seen for station", {"Station wall graffiti"}),  # scanning summary
-    ("gathering late", ALL_GOOD_PRACTICE),  # description
+    ("calls fell from 0 to 5", {"Station wall graffiti"}),  # its assessment
+    # The case's own text is never searched: its scanning summary, description and analysis.
+    ("pattern seen for station", set()),
+    ("gathering late", set()),
+    ("teenagers", set()),
     ("plain", set()),  # only in a case that is not good practice
     ("secret", set()),  # only in cases not approved
     ("%", set()),  # LIKE wildcards are searched for literally
@@ -302,29 +319,30 @@ def test_the_library_page_does_not_query_per_result(library, browser, evaluated_
 
 # --- the case study --------------------------------------------------------------------------------
 
-def test_case_study_shows_the_whole_story(library, browser):
+def test_case_study_shows_the_case_study_and_the_labels_only(library, browser):
     case = library.lighting
     html = unescape(_html(browser(library.viewer).get(f"/library/{case.reference}")))
     for text in (
         case.reference, "Underpass lighting scheme", "Anti-social behaviour: youth-related",
-        "Central", "Groups gathering late at night.", "Pattern seen for Underpass lighting scheme",
-        "Forty calls a quarter", "Teenagers with nothing to do after 9pm",
-        "Halve the calls about it", "Met", "Partly met",
-        "Tactic: situational at location", "Fully", "Effective", "Not effective",
-        "ASB calls within 200 m", "-50.0%", "Spatial (moved elsewhere)", "No spatial displacement",
-        "LIGHTING mattered more than patrols",
-        "Brighter lighting and cut-back hedges ended the gathering",
+        "Test Constabulary", "Brighter lighting and cut-back hedges ended the gathering",
+        "The analysis in general terms", "What was done", "Calls fell from 40 to 20",
+        "LIGHTING mattered more than patrols", "Reduced",
+        # Tactics by their labels: type, side and effectiveness.
+        "Situational crime prevention", "Location", "Effective", "Not effective",
     ):
         assert text in html, text
+    # Nothing of the case's own text: description, scanning, analysis, objectives, tactics'
+    # descriptions, evaluation notes, measure or neighbourhood.
+    for text in (
+        "Groups gathering late at night.", "Pattern seen for", "Forty calls a quarter",
+        "Teenagers with nothing to do after 9pm", "Halve the calls about it",
+        "Tactic: situational at location", "Delivered in full", "ASB calls within 200 m",
+        "No spatial displacement", "Central",
+    ):
+        assert text not in html, text
     what_worked = re.search(r'data-testid="what-worked">(.*?)</ul>', html, re.S).group(1)
-    assert "Tactic: situational at location" in what_worked
+    assert "Situational crime prevention" in what_worked
     assert "enforcement" not in what_worked.lower()
-
-
-def test_case_study_says_when_the_change_is_not_computable(library, browser):
-    html = _html(browser(library.viewer).get(f"/library/{library.graffiti.reference}"))
-    impact = re.search(r'data-testid="impact">(.*?)</dl>', html, re.S).group(1)
-    assert "Not computable" in impact
 
 
 def test_case_study_view_is_audited(library, browser):
@@ -360,11 +378,13 @@ def test_a_partner_never_shared_the_case_can_read_its_case_study(library, browse
     # ...but its published case study is theirs to read, as is the whole library.
     html = _html(signed_in.get(f"/library/{library.lighting.reference}"))
     assert "Brighter lighting and cut-back hedges ended the gathering" in html
+    assert "Teenagers with nothing to do after 9pm" not in html
     assert _titles(_html(signed_in.get("/library"))) == ALL_GOOD_PRACTICE
 
 
 def test_with_the_library_closed_partners_get_404_and_police_keep_access(library, browser):
-    set_setting("library_open_to_partners", False, library.admin)
+    for force in (library.admin.organisation, library.other_force_officer.organisation):
+        force.is_library_open_to_partners = False  # every force with case studies closes it
     db.session.commit()
     partner, police = browser(library.partner), browser(library.other_force_officer)
     for page in LIBRARY_PAGES:
@@ -474,9 +494,10 @@ def test_what_works_case_list_is_scoped_and_validated(library, browser):
     assert library.lighting.reference in html and library.plain.reference in html
     for case in (library.graffiti, library.submitted, library.draft, library.elsewhere):
         assert case.reference not in html
-    # Only good-practice cases link to a case study.
+    # Only published case studies are linked (by their own title); no case's title is shown.
     assert f"/library/{library.lighting.reference}" in html
     assert f"/library/{library.plain.reference}" not in html
+    assert "Car park plain case" not in html
     html = _html(signed_in.get("/library/what-works/cases",
                                query_string={"category": "bogus", "outcome": "no_change"}))
     assert "govuk-error-summary" in html
@@ -511,13 +532,17 @@ def test_admin_can_close_the_library_to_partners_and_it_is_audited(library, brow
     response = admin.post("/admin/settings", data={"library_open_to_partners": "no"})
     assert response.status_code == 302
     db.session.expire_all()
-    assert get_setting("library_open_to_partners") is False
+    assert library.admin.organisation.is_library_open_to_partners is False
     row = db.session.scalar(sa.select(AuditEvent).where(
         AuditEvent.action == "alteration", AuditEvent.record_ref == "library_open_to_partners"))
     assert row is not None and row.user_id == library.admin.id
     assert row.details["changes"] == [
         {"field": "library_open_to_partners", "before": True, "after": False}]
-    assert browser(library.partner).get("/library").status_code == 404
+    # Partners no longer read this force's case studies; Westshire's stay open to them.
+    assert _titles(_html(browser(library.partner).get("/library"))) == {
+        "Westshire lighting scheme"}
+    assert browser(library.partner).get(
+        f"/library/{library.lighting.reference}").status_code == 404
     # Saving the same value again writes no further audit row.
     admin.post("/admin/settings", data={"library_open_to_partners": "no"})
     count = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
@@ -525,7 +550,25 @@ def test_admin_can_close_the_library_to_partners_and_it_is_audited(library, brow
     assert count == 1
     # And opening it again restores partner access.
     admin.post("/admin/settings", data={"library_open_to_partners": "yes"})
-    assert browser(library.partner).get("/library").status_code == 200
+    assert _titles(_html(browser(library.partner).get("/library"))) == ALL_GOOD_PRACTICE
+
+
+def test_each_force_opens_or_closes_its_own_library(library, browser, make_org, make_user,
+                                                     make_case):
+    """A force's admin decides for the force's case studies only; a partner organisation's admin
+    has no such setting to change."""
+    other_admin = make_user("admin", org=library.other_force_officer.organisation)
+    partner_admin = make_user("admin", org=library.partner.organisation)
+    db.session.commit()
+    assert browser(partner_admin).get("/admin/settings").status_code == 403
+    assert browser(partner_admin).post("/admin/settings", data={
+        "library_open_to_partners": "no"}).status_code == 403
+    browser(other_admin).post("/admin/settings", data={"library_open_to_partners": "no"})
+    db.session.expire_all()
+    assert library.admin.organisation.is_library_open_to_partners is True
+    assert library.other_force_officer.organisation.is_library_open_to_partners is False
+    assert _titles(_html(browser(library.partner).get("/library"))) == (
+        ALL_GOOD_PRACTICE - {"Westshire lighting scheme"})
 
 
 def test_settings_refuse_bad_input_and_non_admins(library, browser):
@@ -535,10 +578,12 @@ def test_settings_refuse_bad_input_and_non_admins(library, browser):
     assert "govuk-error-summary" in response.get_data(as_text=True)
     assert admin.post("/admin/settings", data={"library_open_to_partners": "no"},
                       csrf=False).status_code == 400
-    assert get_setting("library_open_to_partners") is True
+    db.session.expire_all()
+    assert library.admin.organisation.is_library_open_to_partners is True
     for user in (library.supervisor, library.partner, library.owner):
         signed_in = browser(user)
         assert signed_in.get("/admin/settings").status_code == 403
         assert signed_in.post("/admin/settings",
                               data={"library_open_to_partners": "no"}).status_code == 403
-    assert get_setting("library_open_to_partners") is True
+    db.session.expire_all()
+    assert library.admin.organisation.is_library_open_to_partners is True

@@ -114,13 +114,51 @@ def test_rule_numbers_come_from_the_current_version(police, make_user):
     person = _person(police)
     for days in (1, 2):
         _incident(police, person, now - timedelta(days=days))
-    db.session.add(FlagRule(kind="repeat_victim", version=2, params={"threshold": 3,
-                                                                      "window_days": 365}))
+    db.session.add(FlagRule(organisation_id=police.id, kind="repeat_victim", version=2,
+                            params={"threshold": 3, "window_days": 365}))
     db.session.flush()
     assert scan_repeat_victims(now=now).raised == []
     _incident(police, person, now - timedelta(days=3))
     scan_repeat_victims(now=now)
     assert [f.rule_version for f in _live()] == [2]
+
+
+def test_each_force_applies_its_own_numbers(police, make_org, make_user, make_case):
+    """Force A raises its repeat-victim threshold to 3; force B keeps the default of 2. Two
+    incidents flag B's caller, not A's; the scans of one force never resolve the other's."""
+    from sara.flags.models import FlagRule
+
+    now = utcnow()
+    other = make_org("Other Constabulary")
+    ours, theirs = _person(police), _person(other)
+    for days in (1, 2):
+        _incident(police, ours, now - timedelta(days=days))
+        _incident(other, theirs, now - timedelta(days=days))
+    db.session.add(FlagRule(organisation_id=police.id, kind="repeat_victim", version=2,
+                            params={"threshold": 3, "window_days": 365}))
+    db.session.flush()
+    scan_repeat_victims(now=now)
+    [flag] = _live()
+    assert flag.person_id == theirs.id
+    assert (flag.rule_version, flag.evidence["threshold"]) == (1, 2)
+    _incident(police, ours, now - timedelta(days=3))
+    scan_repeat_victims(now=now)
+    by_person = {f.person_id: f for f in _live()}
+    assert set(by_person) == {ours.id, theirs.id}
+    assert (by_person[ours.id].rule_version, by_person[ours.id].evidence["threshold"]) == (2, 3)
+    # B's window shrinks to 7 days. Four days on, B's two incidents (5 and 6 days old) still
+    # count... four days later they do not, while A's 365 days still hold all three of ours.
+    db.session.add(FlagRule(organisation_id=other.id, kind="repeat_victim", version=2,
+                            params={"threshold": 2, "window_days": 7}))
+    db.session.flush()
+    scan_repeat_victims(now=now + timedelta(days=4))
+    assert {f.person_id for f in _live()} == {ours.id, theirs.id}
+    scan_repeat_victims(now=now + timedelta(days=8))
+    assert {f.person_id for f in _live()} == {ours.id}
+    db.session.expire_all()
+    resolved = db.session.scalar(sa.select(Flag).where(Flag.person_id == theirs.id))
+    assert resolved.resolved_note == ("Resolved automatically: fewer than 2 ASB incidents in the "
+                                      "last 7 days")
 
 
 incident_ages = st.lists(

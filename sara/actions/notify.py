@@ -27,5 +27,5 @@ def notify_newly_overdue(flag_ids: list[int]) -> None:
             subject=f"Action {action.reference} is overdue",
             body=f"“{action.title}” on case {action.case.reference} ({action.case.title}) "
                  f"was due on {action.due_date:%d %B %Y} and is not done.",
-            link=_link(action),
+            link=_link(action), case=action.case,
         )

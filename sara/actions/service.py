@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from sara import policy
 from sara.actions.models import ACTION_STATUSES, LIVE_STATUSES, PRIORITIES, Action, ActionEntry
+from sara.audit import consultation
 from sara.audit import service as audit
 from sara.auth.models import User
 from sara.cases import service as case_service
@@ -192,7 +193,7 @@ def _notify_allocation(action: Action, actor: User, entry: ActionEntry) -> None:
         body=f"{actor.name} allocated the action “{action.title}” on case "
              f"{action.case.reference} ({action.case.title}). It is due on "
              f"{action.due_date:%d %B %Y}.",
-        link=_link(action), exclude=actor,
+        link=_link(action), case=action.case, exclude=actor,
     )
 
 
@@ -282,7 +283,7 @@ def add_note(action: Action, actor: User, text: str) -> ActionEntry:
         subject=f"New note on action {action.reference}",
         body=f"{actor.name} added a note to “{action.title}” (case {action.case.reference}):"
              f"\n\n{text}",
-        link=_link(action), exclude=actor,
+        link=_link(action), case=action.case, exclude=actor,
     )
     return entry
 
@@ -346,9 +347,11 @@ def action_list(user, scope: str, sort: str = "due", direction: str = "asc",
     query = filtered_actions(user, scope, include_finished, is_overdue_only, neighbourhood_id)
     column = ACTION_SORTS.get(sort, Action.due_date)
     order = column.desc() if direction == "desc" else column.asc()
-    return list(db.session.scalars(
+    actions = list(db.session.scalars(
         query.order_by(order, Action.due_date, Action.id).limit(limit)
     ))
+    consultation.listed("action", actions, summary=consultation.counted(len(actions), "action"))
+    return actions
 
 
 def count_actions(user, scope: str, include_finished: bool = False,

@@ -180,6 +180,5 @@ def action_list(scope: str):
 @bp.route("/actions/<any(mine, organisation, allocated, all):scope>/export.csv")
 def export_actions(scope: str):
     actions = service.action_list(current_user, scope, **_list_options(), limit=None)
-    header, rows = exports.action_rows(actions)
-    return exports.csv_download(header, rows, f"actions-{scope}.csv", record_type="action",
-                                what=f"actions from {LISTS[scope]}")
+    return exports.csv_download(exports.action_rows(actions), f"actions-{scope}.csv",
+                                record_type="action", what=f"actions from {LISTS[scope]}")

@@ -35,6 +35,13 @@ class NeighbourhoodForm(BaseForm):
     submit = SubmitField("Add neighbourhood", widget=GovSubmitInput())
 
 
+def _whole_number_or_none(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 class UserForm(BaseForm):
     name = StringField(
         "Full name", widget=GovTextInput(),
@@ -48,12 +55,14 @@ class UserForm(BaseForm):
                     Email(message="Enter an email address in the correct format, like "
                                   "name@example.org", check_deliverability=False)],
     )
+    # The choices offered are those the admin may use; what was posted is checked against the
+    # policy by the view, which says what is wrong in words (not "Not a valid choice").
     organisation_id = SelectField(
-        "Organisation", widget=GovSelect(), coerce=lambda v: int(v) if v else None,
+        "Organisation", widget=GovSelect(), coerce=_whole_number_or_none, validate_choice=False,
         validators=[InputRequired(message="Choose the user's organisation")],
     )
     role = RadioField(
-        "Role", widget=GovRadioInput(), choices=list(ROLES.items()),
+        "Role", widget=GovRadioInput(), choices=list(ROLES.items()), validate_choice=False,
         validators=[InputRequired(message="Choose the user's role")],
     )
     submit = SubmitField("Save user", widget=GovSubmitInput())
@@ -62,6 +71,10 @@ class UserForm(BaseForm):
         self.organisation_id.choices = [("", "Choose an organisation")] + [
             (o.id, f"{o.name} ({o.kind_label})") for o in organisations
         ]
+
+    def set_roles(self, roles) -> None:
+        """Offer only `roles`, in ROLES' order."""
+        self.role.choices = [(key, label) for key, label in ROLES.items() if key in roles]
 
 
 class NewUserForm(UserForm):

@@ -75,6 +75,24 @@ def api_user():
 # JSON bodies
 
 
+#: No resource nests deeper than this (a list of objects inside an object is 3).
+MAX_JSON_DEPTH = 16
+
+
+def _nested_deeper_than(value, limit: int) -> bool:
+    """Whether a parsed JSON value nests containers more than `limit` deep (without recursion,
+    so that no depth can exhaust the stack)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            pending.extend((child, depth + 1)
+                           for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def json_object() -> dict:
     """The request body as a JSON object, or a 4xx problem."""
     if not request.is_json:
@@ -83,6 +101,12 @@ def json_object() -> dict:
         body = request.get_json(silent=False)
     except HTTPException:
         raise ApiError(400, "Bad Request", "The body is not valid JSON") from None
+    except RecursionError:
+        # Python's parser gives up on a body nested thousands deep.
+        raise ApiError(400, "Bad Request", "The body is nested too deeply") from None
+    if _nested_deeper_than(body, MAX_JSON_DEPTH):
+        raise ApiError(400, "Bad Request", "The body is nested too deeply: no resource has "
+                                           f"more than {MAX_JSON_DEPTH} levels")
     if not isinstance(body, dict):
         raise invalid([{"name": "", "reason": "the body must be a JSON object"}])
     return body

@@ -36,6 +36,7 @@ from sara.evaluation.models import (
     OUTCOMES,
 )
 from sara.extensions import db
+from sara.library.models import CASE_STUDY_STATUSES
 
 #: The limits of the web form (sara/evaluation/forms.py), so both refuse the same input.
 TEXT_LIMITS = {"measure": 500, "comparison_area": 500, "area_lsoa": 12, "comparison_lsoa": 12,
@@ -87,12 +88,34 @@ def _serialise(case) -> dict:
         "decided": iso(evaluation.decided_dt),
         "decided_by": user_json(evaluation.decided_by),
         "return_comments": evaluation.return_comments,
+        "case_study": _case_study_state(case),
         "links": {
             "self": url_for("api.get_evaluation", reference=case.reference),
             "case": url_for("api.get_case", reference=case.reference),
         },
     })
     return body
+
+
+def _case_study_state(case) -> dict | None:
+    """Where the case study for the good-practice library stands (its text is read on the web
+    page, where the personal-details check is shown alongside it)."""
+    study = case.case_study
+    if study is None:
+        return None
+    return {
+        "status": study.status,
+        "title": study.title,
+        "written": iso(study.written_dt),
+        "written_by": user_json(study.written_by),
+        "published": iso(study.published_dt),
+        "published_by": user_json(study.published_by),
+        "links": {
+            "page": url_for("evaluation.case_study", reference=case.reference),
+            **({"library": url_for("library.case_study", case_reference=case.reference)}
+               if study.is_published else {}),
+        },
+    }
 
 
 def _respond(case, status: int = 200, **headers):
@@ -112,7 +135,11 @@ def _evaluation_of(reference: str):
 
 def _service_error(error: service.EvaluationError) -> ApiError:
     """A field's error is the client's input (422); one without a field is the evaluation's
-    state (already submitted, not submitted yet...), a conflict."""
+    state (already submitted, not submitted yet...), a conflict. A case study that may not be
+    published is the case study's state: a conflict naming its field, never the detail found."""
+    if isinstance(error, service.CaseStudyNotPublishable):
+        return ApiError(409, "Conflict", error.message, invalid_params=[
+            {"name": f"case_study.{error.case_study_field}", "reason": error.message}])
     if error.field:
         return invalid({error.field: error.message}, error.message)
     return ApiError(409, "Conflict", error.message)
@@ -450,6 +477,23 @@ SCHEMAS = {
             "return_comments": {"type": ["string", "null"],
                                 "description": "The supervisor's comments when it was last "
                                                "returned to draft"},
+            "case_study": _or_null({
+                "type": "object",
+                "description": "The case study written for the good-practice library: the only "
+                               "text of the case the library publishes. Null until one is "
+                               "written; one is needed before an evaluation marked as good "
+                               "practice is submitted.",
+                "required": ["status", "title", "links"],
+                "properties": {
+                    "status": {"type": "string", "enum": list(CASE_STUDY_STATUSES)},
+                    "title": {"type": "string"},
+                    "written": _NULLABLE_STRING, "written_by": _or_null(USER_SCHEMA),
+                    "published": _NULLABLE_STRING, "published_by": _or_null(USER_SCHEMA),
+                    "links": {"type": "object",
+                              "properties": {"page": {"type": "string"},
+                                             "library": {"type": "string"}}},
+                },
+            }),
             "links": {"type": "object", "properties": {"self": {"type": "string"},
                                                        "case": {"type": "string"}}},
         },
@@ -540,7 +584,8 @@ PATHS = {
             "operationId": "submitEvaluation", "tags": _TAGS, "parameters": _GUARDED,
             "summary": "Submit the evaluation for sign-off",
             "description": "The case owner, once the outcome and the measure are filled in "
-                           "(422 otherwise).",
+                           "(422 otherwise). An evaluation marked as good practice needs its "
+                           "case study written first (409 otherwise).",
             "responses": {"200": _UPDATED, **errors(401, 403, 404, 409, 412, 422, 428)},
         },
     },
@@ -548,7 +593,12 @@ PATHS = {
         "post": {
             "operationId": "approveEvaluation", "tags": _TAGS, "parameters": _GUARDED,
             "summary": "Approve a submitted evaluation",
-            "description": "Supervisors of the owning force. Comments are optional.",
+            "description": "Supervisors of the owning force. Comments are optional. Approving "
+                           "an evaluation marked as good practice publishes its case study in "
+                           "the good-practice library; when the case study holds the name, "
+                           "phone number, address or postcode of a person linked to the case, "
+                           "the approval is refused (409, the field named in invalid_params as "
+                           "case_study.<field>) and nothing changes.",
             "requestBody": {**json_body(schema_ref("EvaluationDecision")), "required": False},
             "responses": {"200": _UPDATED,
                           **errors(400, 401, 403, 404, 409, 412, 415, 422, 428)},

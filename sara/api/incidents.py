@@ -23,9 +23,8 @@ from sara.api.common import (
     reject_unknown,
     text_field,
 )
-from sara.api.openapi import errors, json_response, schema_ref
+from sara.api.openapi import errors, json_response, param, schema_ref
 from sara.api.views import bp
-from sara.audit import service as audit
 from sara.core.forms import MAX_TEXT
 from sara.core.types import local_zone
 from sara.extensions import db
@@ -213,23 +212,80 @@ def create_incident():
     return response
 
 
-@bp.route("/incidents/<int:incident_id>")
+@bp.route("/incidents/<bigid:incident_id>")
 def get_incident(incident_id: int):
     user = api_user()
     incident = policy.get_incident_or_404(user, incident_id)
-    people = incident.people if policy.can_see_incident_people(user, incident) else None
-    # The same consultation rows as the incident's page.
-    audit.record("consultation", user=user, record_type="incident",
-                 record_ref=incident.source_key, summary=f"Viewed incident {incident.source_key}")
-    for link in people or ():
-        audit.record("consultation", user=user, record_type="person",
-                     record_ref=link.person.reference,
-                     summary=f"Viewed the personal details of {link.person.reference} on "
-                             f"incident {incident.source_key}")
-    body = _incident_body(incident, people=people,
-                          cases=queries.visible_linked_cases(user, incident))
+    # The same consultations as the incident's page: the people shown, the cases listed.
+    people = queries.incident_people_shown(user, incident)
+    return jsonify(_incident_body(incident, people=people,
+                                  cases=queries.visible_linked_cases(user, incident)))
+
+
+# --- a case's incidents ------------------------------------------------------------------------
+
+def _linked_body(case, user) -> dict:
+    """The incidents linked to `case`, as its incidents page shows them to `user`: a caller's
+    address only to those who may see the case's personal details (data.police.uk locations are
+    published, so always)."""
+    show_locations = policy.can_see_personal_details(user, case)
+    items = []
+    for link in queries.linked_incidents(case):
+        body = _incident_body(link.incident)
+        if not (show_locations or link.incident.source == "police_uk"):
+            body.update(location="", postcode=None, latitude=None, longitude=None)
+        if not policy.can_see_incident_people(user, link.incident):
+            body["description"] = ""
+            # Not their page to open: the incident itself is outside their scope.
+            body["links"] = {}
+        items.append(body)
+    return {"case": case.reference, "items": items, "total": len(items)}
+
+
+@bp.route("/cases/<reference>/incidents")
+def case_incidents(reference: str):
+    user = api_user()
+    case = policy.get_case_or_404(user, reference)
+    return jsonify(_linked_body(case, user))
+
+
+#: At most this many incidents in one request, as the web page's selection.
+MAX_LINKS = queries.SUGGESTION_LIMIT
+
+
+@bp.route("/cases/<reference>/incidents", methods=["POST"])
+def link_case_incidents(reference: str):
+    """Link incidents, given by number or source reference, to a case. Any that the user may not
+    link (another force's, or any at all for a partner) is as missing as one that does not exist:
+    404, and nothing is linked."""
+    user = api_user()
+    case = policy.get_case_or_404(user, reference)
+    if not policy.can_link_incidents(user, case):
+        raise forbidden("Only the owning force's officers and supervisors link incidents, to an "
+                        "open case" if case.is_open else "A closed case must be reopened first")
+    body = json_object()
+    reject_unknown(body, ("incidents",))
+    wanted = body.get("incidents")
+    if (not isinstance(wanted, list) or not wanted or len(wanted) > MAX_LINKS
+            or not all(isinstance(w, str | int) and not isinstance(w, bool) for w in wanted)):
+        raise invalid({"incidents": f"must be a list of 1 to {MAX_LINKS} incident numbers or "
+                                    "source references"})
+    incidents = []
+    for item in dict.fromkeys(wanted):
+        if isinstance(item, int):
+            found = queries.linkable_by_ids(user, case, [item])
+        elif _CONTROL.search(item) or "\x00" in item or len(item) > 80:
+            found = []  # cannot be a reference (and PostgreSQL refuses NUL characters)
+        else:
+            found = queries.find_linkable(user, case, item)
+        if len(found) != 1:
+            raise ApiError(404, "Not Found", f"There is no incident {item} you may link to this "
+                                             "case" if not found else
+                           f"More than one incident has the reference {item}: use its number")
+        incidents.append(found[0])
+    service.link_incidents(case, user, incidents)
     db.session.commit()
-    return jsonify(body)
+    return jsonify(_linked_body(case, user))
 
 
 # --- importing a file ---------------------------------------------------------------------------
@@ -446,6 +502,11 @@ SCHEMAS = {
 }
 
 _TAGS = ["incidents"]
+_LINKED = {
+    "type": "object", "required": ["case", "items", "total"],
+    "properties": {"case": {"type": "string"}, "total": {"type": "integer"},
+                   "items": {"type": "array", "items": schema_ref("Incident")}},
+}
 _CAD_EXAMPLE = (",".join(importer.CAD_COLUMNS) + "\r\n"
                 "CAD-101,2026-03-01 21:30,Rowdy behaviour,yes,Ermine parade,LN2 2AB,53.25,-0.53,"
                 "Ann Smith,07700 900123,\"12 Ermine Road, Lincoln\",1950-04-02,Youths shouting\r\n")
@@ -468,6 +529,37 @@ _IMPORT_ID = {"name": "import_id", "in": "path", "required": True,
               "schema": {"type": "integer", "minimum": 1}}
 
 PATHS = {
+    "/cases/{reference}/incidents": {
+        "get": {
+            "operationId": "listCaseIncidents", "tags": _TAGS,
+            "parameters": [param("Reference")],
+            "summary": "The incidents linked to a case",
+            "description": "As the case's incidents page shows them: a caller's address only to "
+                           "those who may see the case's personal details.",
+            "responses": {"200": json_response("The linked incidents", _LINKED),
+                          **errors(401, 404)},
+        },
+        "post": {
+            "operationId": "linkCaseIncidents", "tags": _TAGS,
+            "parameters": [param("Reference")],
+            "summary": "Link incidents to a case",
+            "description": "For the owning force's officers and supervisors, on an open case. "
+                           "Give each incident by its number or its source reference. Only "
+                           "incidents you may see can be linked: any other is a 404, as a "
+                           "missing one is, and then nothing is linked. Linking one already "
+                           "linked does nothing.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "additionalProperties": False, "required": ["incidents"],
+                "properties": {"incidents": {
+                    "type": "array", "minItems": 1, "maxItems": MAX_LINKS,
+                    "items": {"oneOf": [{"type": "integer", "minimum": 1},
+                                        {"type": "string", "minLength": 1, "maxLength": 80}]}}},
+                "example": {"incidents": ["CAD-20260314-0042", 1234]},
+            }}}},
+            "responses": {"200": json_response("The incidents now linked", _LINKED),
+                          **errors(400, 401, 403, 404, 415, 422)},
+        },
+    },
     "/incidents": {
         "post": {
             "operationId": "createIncident", "tags": _TAGS,

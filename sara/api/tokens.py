@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from sara.api.common import ApiError
 from sara.api.models import ApiToken
 from sara.core.types import utcnow
 from sara.extensions import db
@@ -34,8 +35,22 @@ def create_token(user, name: str = "API token", days: int = DEFAULT_DAYS) -> tup
     return row, token
 
 
+class PasswordChangeRequired(ApiError):
+    """The token is good, but its user must first choose their own password (an administrator
+    chose the current one): the API answers 403 until they have."""
+
+    def __init__(self):
+        super().__init__(403, "Forbidden",
+                         "Your password must be changed before your API tokens can be used: "
+                         "sign in to SARA casebook and choose a new password first.")
+
+
 def user_for_token(token: str | None):
-    """The enabled user a live token belongs to, or None."""
+    """The enabled user a live token belongs to, or None.
+
+    Raises PasswordChangeRequired for a user who must change their password first: this is the
+    one place every token is checked, so no API route can forget that rule.
+    """
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash(token)))
@@ -44,6 +59,8 @@ def user_for_token(token: str | None):
         return None
     if not row.user.is_enabled:
         return None
+    if row.user.must_change_password:
+        raise PasswordChangeRequired()
     if row.last_used_dt is None or now - row.last_used_dt > timedelta(minutes=5):
         row.last_used_dt = now
     return row.user
@@ -53,6 +70,18 @@ def revoke(row: ApiToken) -> None:
     if row.revoked_dt is None:
         row.revoked_dt = utcnow()
         db.session.flush()
+
+
+def revoke_all(user) -> int:
+    """Revoke every live token of `user` (a password change or reset, or deactivation); returns
+    how many. Revoked tokens stay revoked: reactivating the user brings none back."""
+    result = db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_dt.is_(None))
+        .values(revoked_dt=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
 
 
 def tokens_of(user) -> list[ApiToken]:

@@ -11,7 +11,6 @@ from sara.api import tokens
 from sara.api.common import ApiError, problem
 from sara.extensions import csrf, db
 from sara.people.lookup import lookup
-from sara.people.lookup_views import record_lookup
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Tokens, not cookies, authenticate the API: a browser cannot be tricked into sending a bearer
@@ -74,6 +73,4 @@ def lookup_people():
                        "postcode", invalid_params=[{"name": k, "reason": "missing"}
                                                    for k in LOOKUP_FIELDS])
     hits = lookup(user.organisation_id, **criteria)
-    record_lookup(user, hits, criteria)
-    db.session.commit()
     return jsonify({"count": len(hits), "results": [hit.as_json() for hit in hits]})

@@ -75,3 +75,18 @@ class AuditEvent(db.Model):
     @property
     def action_label(self) -> str:
         return AUDIT_ACTIONS[self.action]
+
+
+class AuditEventCase(db.Model):
+    """Every case an event concerns beyond its own `case_id`: the cases a list or a search
+    showed, or an export disclosed, so each appears in that case's own audit log. Append-only,
+    as the events are."""
+
+    __tablename__ = "audit_event_cases"
+
+    audit_event_id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), sa.ForeignKey("audit_events.id"),
+        primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("problem_cases.id"), primary_key=True)
+
+    __table_args__ = (sa.Index("ix_audit_event_cases_case_id", "case_id"),)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 
-from sara.audit.models import AuditEvent
+from sara.audit.models import AuditEvent, AuditEventCase
 from sara.core.exports import csv_safe
 from sara.extensions import db
 
@@ -33,10 +33,12 @@ def record(
 ) -> AuditEvent:
     """Add one audit row to the current transaction (flushed with it, never on its own)."""
     if has_request_context():
-        # PostgreSQL cannot store NUL characters; a hostile URL must still leave its trace.
-        path = request.path.replace("\x00", "\\x00")[:500]
-        details = {**(details or {}), "path": path, "method": request.method}
+        details = {**(details or {}), "path": request.path[:500], "method": request.method}
+    # PostgreSQL cannot store NUL in text, and one \u0000 in a JSON value makes every
+    # `details->>'key'` over the table fail: a hostile URL or search must still leave its trace.
+    details = _without_nul(details)
     summary = summary.replace("\x00", "\\x00")
+    record_ref = record_ref.replace("\x00", "\\x00") if record_ref else record_ref
     event = AuditEvent(
         action=action,
         user_id=getattr(user, "id", None),
@@ -50,6 +52,27 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def _without_nul(value):
+    """`value` (JSON-shaped) with every NUL character in its strings, keys included, written
+    out as the four characters \\x00."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\x00")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def link_cases(event: AuditEvent, case_ids) -> None:
+    """Put `event` in the audit log of each of these cases too (a list, search or export that
+    showed them)."""
+    ids = list(dict.fromkeys(i for i in case_ids if i is not None and i != event.case_id))
+    if ids:
+        db.session.flush()
+        db.session.add_all(AuditEventCase(audit_event_id=event.id, case_id=i) for i in ids)
 
 
 @dataclass
@@ -77,7 +100,10 @@ def _filtered(query: sa.Select, filters: AuditFilters) -> sa.Select:
 
 
 def case_log(case, filters: AuditFilters) -> sa.Select:
-    return _filtered(sa.select(AuditEvent).where(AuditEvent.case_id == case.id), filters)
+    """Everything about the case: its own rows, and the lists, searches and exports it was in."""
+    listed_in = sa.select(AuditEventCase.audit_event_id).where(AuditEventCase.case_id == case.id)
+    return _filtered(sa.select(AuditEvent).where(
+        sa.or_(AuditEvent.case_id == case.id, AuditEvent.id.in_(listed_in))), filters)
 
 
 def user_activity(user, filters: AuditFilters) -> sa.Select:

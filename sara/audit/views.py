@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
 from wtforms import SelectField, SubmitField
 from wtforms.validators import Optional
 
 from sara import policy
-from sara.audit import service
+from sara.audit import consultation, service
 from sara.audit.models import AUDIT_ACTIONS
-from sara.auth.models import User
 from sara.core.forms import BaseForm, GovDateField
 from sara.core.types import utcnow
 from sara.extensions import db
@@ -75,7 +74,7 @@ def case_audit_csv(reference: str):
     case = policy.get_case_or_404(current_user, reference)
     if not policy.can_view_case_audit(current_user, case):
         abort(403)
-    g.pop("audited_case", None)  # the export is recorded as a disclosure instead
+    consultation.forget()  # the export is recorded as a disclosure instead
     filters = _filters(AuditFilterForm(request.args))
     events = db.session.scalars(service.case_log(case, filters)).all()
     return _csv_response(
@@ -84,30 +83,21 @@ def case_audit_csv(reference: str):
     )
 
 
-def _subject_or_404(user_id: int) -> User:
-    subject = db.session.get(User, user_id)
-    if subject is None or not policy.can_view_user_activity(current_user, subject):
-        abort(404)
-    return subject
-
-
 @bp.route("/audit/users/<int:user_id>")
 def user_activity(user_id: int):
-    subject = _subject_or_404(user_id)
+    subject = policy.get_reviewable_user_or_404(current_user, user_id)
     form = AuditFilterForm(request.args)
     events = db.session.scalars(
         service.user_activity(subject, _filters(form)).limit(MAX_ROWS)
     ).all()
-    service.record("consultation", user=current_user, record_type="audit_log",
-                   record_ref=subject.email, summary=f"Viewed the activity of {subject.email}")
-    db.session.commit()
+    consultation.viewed("audit_log", subject, summary=f"Viewed the activity of {subject.email}")
     return render_template("audit/log.html", form=form, events=events, case=None,
                            subject=subject, max_rows=MAX_ROWS)
 
 
 @bp.route("/audit/users/<int:user_id>.csv")
 def user_activity_csv(user_id: int):
-    subject = _subject_or_404(user_id)
+    subject = policy.get_reviewable_user_or_404(current_user, user_id)
     events = db.session.scalars(
         service.user_activity(subject, _filters(AuditFilterForm(request.args)))
     ).all()

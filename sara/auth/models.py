@@ -11,14 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sara.core.types import UTCDateTime, one_of, utcnow
 from sara.extensions import db
 from sara.orgs.models import Organisation
-
-ROLES = {
-    "officer": "Officer",
-    "supervisor": "Supervisor",
-    "partner": "Partner",
-    "call_handler": "Call handler",
-    "admin": "Administrator",
-}
+from sara.roles import ROLES
 
 
 class User(UserMixin, db.Model):
@@ -34,6 +27,12 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     #: Deactivated users cannot sign in and their sessions end at once
     is_enabled: Mapped[bool] = mapped_column(default=True)
+    #: Creates organisations and manages users across them; granted only from the CLI
+    #: (sara.core.cli grant-system-admin), never from the web
+    is_system_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Set when an administrator chose the password (a new account, or one they set): until the
+    #: user picks their own, every page but the password change sends them there
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -76,3 +75,27 @@ class UserSession(db.Model):
     ip_address: Mapped[str | None] = mapped_column(sa.String(64))
 
     user: Mapped[User] = relationship()
+
+
+class PasswordResetToken(db.Model):
+    """A single-use link, sent by e-mail when an administrator asks, to choose a new password.
+
+    Only the SHA-256 of the token is kept: the link is in the e-mail and nowhere else.
+    """
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: SHA-256 of the random token in the link
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: The administrator who asked for it
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When a newer link, another password change or deactivation made it unusable
+    cancelled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])

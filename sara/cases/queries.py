@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from sara import policy
+from sara.audit import consultation
 from sara.cases.models import ProblemCase
 from sara.cases.taxonomy import STAGE_ORDER
 from sara.core.paging import Paged
@@ -20,7 +21,7 @@ from sara.core.types import today as local_today
 from sara.core.types import utcnow
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
-from sara.flags.rules import CLOSED_WITHOUT_EVALUATION_EXEMPT, current_rule
+from sara.flags.rules import CLOSED_WITHOUT_EVALUATION_EXEMPT, rule_cutoff
 
 #: The evaluation states a case can be listed by. "returned" is a draft carrying the supervisor's
 #: comments; "draft" is one without. Every case is in exactly one of them.
@@ -37,16 +38,17 @@ REVIEW_FILTERS = {"due": "Due or overdue"}
 # --- the rules, as SQL over a case outer-joined to its evaluation ------------------------------
 
 def review_due(now: datetime | None = None, today: date | None = None) -> sa.ColumnElement[bool]:
-    """An open case with no supervisor review in N days (the rule's number, 28 by default,
-    counting from its creation if it was
-    never reviewed), or past its next review date. The same condition as the review-overdue flag
+    """An open case with no supervisor review in N days (the number of the rule of the force
+    that owns the case, 28 by default, counting from its creation if it was never reviewed), or
+    past its next review date. The same condition as the review-overdue flag
     (sara.flags.scan.scan_review_overdue); a test proves they select the same cases."""
     now, today = now or utcnow(), today or local_today()
-    days = current_rule("review_overdue")[1]["days"]
     last_seen = sa.func.coalesce(ProblemCase.last_reviewed_dt, ProblemCase.created_dt)
+    cutoff = rule_cutoff("review_overdue", "days", ProblemCase.organisation_id, now,
+                         like=ProblemCase.created_dt)
     return sa.and_(
         ProblemCase.status == "open",
-        sa.or_(last_seen < now - timedelta(days=days), ProblemCase.next_review_date < today),
+        sa.or_(last_seen < cutoff, ProblemCase.next_review_date < today),
     )
 
 
@@ -214,6 +216,7 @@ def case_page(user, filters: CaseFilters, per_page: int) -> CasePage:
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
+    consultation.listed("case", rows, summary=consultation.counted(len(rows), "case"))
     return CasePage(cases=list(rows), total=total or 0, page=page, per_page=per_page)
 
 

@@ -7,11 +7,13 @@ sara.policy before these are called.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
+from sara.audit import consultation
 from sara.audit import service as audit
 from sara.auth.models import User
 from sara.cases.models import (
@@ -35,9 +37,9 @@ from sara.core.references import case_reference
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.orgs.models import Neighbourhood
+from sara.roles import CASE_WORKER_ROLES
 
 #: Who can own a case: the people who work it. policy.assignable_owners offers the same set.
-CASE_OWNER_ROLES = frozenset({"officer", "supervisor"})
 
 
 class CaseRuleError(Exception):
@@ -133,14 +135,25 @@ def changes_since(case: ProblemCase, version: int) -> list[CaseEvent]:
     )
 
 
+#: A person's reference as timeline entries write it ("Linked PN-000123 as victim")
+PERSON_IN_TEXT = re.compile(r"\bPN-\d{6}\b")
+
+
 def timeline(case: ProblemCase) -> list[CaseEvent]:
-    return list(
+    """The case's history, newest first. Entries name the people they concern by reference:
+    showing them is recorded as a consultation of those references."""
+    events = list(
         db.session.scalars(
             sa.select(CaseEvent)
             .where(CaseEvent.case_id == case.id)
             .order_by(CaseEvent.created_dt.desc(), CaseEvent.id.desc())
         )
     )
+    named = [ref for event in events for ref in PERSON_IN_TEXT.findall(event.summary or "")]
+    if named:
+        consultation.listed_references("person", named, case_ids=[case.id],
+                                       summary=f"Named on the timeline of {case.reference}")
+    return events
 
 
 def stage_moves(case: ProblemCase) -> list[CaseEvent]:
@@ -200,7 +213,7 @@ def update_fields(case: ProblemCase, user: User, values: dict, expected_version:
     if "owner_id" in values:
         owner = db.session.get(User, values["owner_id"])
         if (owner is None or owner.organisation_id != case.organisation_id
-                or not owner.is_enabled or owner.role not in CASE_OWNER_ROLES):
+                or not owner.is_enabled or owner.role not in CASE_WORKER_ROLES):
             raise CaseRuleError("Choose an officer or supervisor to own the case", field="owner_id")
     changes = []
     for field, new in values.items():

@@ -9,7 +9,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -21,6 +20,7 @@ from wtforms import SelectField, StringField
 
 from sara import policy
 from sara.actions.service import case_actions
+from sara.audit import consultation
 from sara.cases import queries, service
 from sara.cases.forms import (
     AnalysisForm,
@@ -202,8 +202,8 @@ def export_my_cases():
 
 def _export_list(what: str, filename: str, owner_id: int | None = None):
     _form, filters = _list_filters(owner_id)
-    header, rows = exports.case_rows(current_user, filters)
-    return exports.csv_download(header, rows, filename, record_type="case", what=what)
+    return exports.csv_download(exports.case_rows(current_user, filters), filename,
+                                record_type="case", what=what)
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -228,14 +228,20 @@ def new_case():
 
 # --- view --------------------------------------------------------------------------------------
 
+def _people_shown(case, people) -> None:
+    """Each person whose details a case page shows is a consultation of their record."""
+    for link in people or ():
+        consultation.viewed("person", link.person, case=case,
+                            summary=f"Viewed the personal details of {link.person.reference}")
+
+
 def _render_case(case, note_form=None, status=200):
     from sara.flags.service import live_flags_for_case
     from sara.partners.service import live_shares
 
     show_people = policy.can_see_personal_details(current_user, case)
     people = people_service.case_people(case) if show_people else None
-    if people:
-        g.audited_people = [link.person for link in people]
+    _people_shown(case, people)
     return render_template(
         "cases/show.html", case=case, events=service.timeline(case)[:10],
         analysis_fields=ANALYSIS_FIELDS, stages=STAGES, stage_order=STAGE_ORDER,
@@ -272,8 +278,7 @@ def summary(reference: str):
     case = policy.get_case_or_404(current_user, reference)
     people = (people_service.case_people(case)
               if policy.can_see_personal_details(current_user, case) else None)
-    if people:
-        g.audited_people = [link.person for link in people]
+    _people_shown(case, people)
     evaluation = case.evaluation
     return render_template(
         "cases/summary.html", case=case, stages=STAGES, stage_order=STAGE_ORDER,

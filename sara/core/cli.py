@@ -45,11 +45,16 @@ def create_org(name: str, kind: str, neighbourhoods: tuple[str, ...]) -> None:
 @click.option("--name", required=True)
 @click.option("--org", "org_name", required=True, help="The organisation's name.")
 @click.option("--role", required=True, type=click.Choice(list(ROLES)))
-def create_user(email: str, name: str, org_name: str, role: str) -> None:
+@click.option("--system", "is_system_admin", is_flag=True,
+              help="Also make this admin a system administrator (creates organisations and "
+                   "manages users across them).")
+def create_user(email: str, name: str, org_name: str, role: str, is_system_admin: bool) -> None:
     """Create a user. The password comes from SARA_PASSWORD, or a prompt."""
     organisation = org_service.find_organisation(org_name)
     if organisation is None:
         raise click.ClickException(f"No organisation called {org_name!r}")
+    if is_system_admin and role != "admin":
+        raise click.UsageError("--system needs --role admin")
     try:
         # Check what can be checked before asking for a password nobody will use.
         auth_service.check_role_fits_organisation(role, organisation)
@@ -61,8 +66,38 @@ def create_user(email: str, name: str, org_name: str, role: str) -> None:
         )
     except auth_service.UserError as error:
         raise click.ClickException(str(error)) from error
+    if is_system_admin:
+        auth_service.set_system_admin(user, True)
     db.session.commit()
-    click.echo(f"Created {user.role_label.lower()} {user.email} in {organisation.name}.")
+    click.echo(f"Created {user.role_label.lower()} {user.email} in {organisation.name}"
+               f"{' (system administrator)' if is_system_admin else ''}.")
+
+
+@sara_cli.command("grant-system-admin")
+@click.argument("email")
+def grant_system_admin(email: str) -> None:
+    """Make an existing admin a system administrator. Only ever done here, never from the web."""
+    user = auth_service.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with the email {email}")
+    try:
+        changed = auth_service.set_system_admin(user, True)
+    except auth_service.UserError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{user.email} is {'now' if changed else 'already'} a system administrator.")
+
+
+@sara_cli.command("revoke-system-admin")
+@click.argument("email")
+def revoke_system_admin(email: str) -> None:
+    """Take the system administrator capability away; they stay their organisation's admin."""
+    user = auth_service.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with the email {email}")
+    changed = auth_service.set_system_admin(user, False)
+    db.session.commit()
+    click.echo(f"{user.email} is {'no longer' if changed else 'not'} a system administrator.")
 
 
 @sara_cli.command("seed-demo")

@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from flask import Response, request
 from flask_login import current_user
 
+from sara.audit import consultation
 from sara.extensions import db
 
 
@@ -34,23 +36,27 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> tuple[str, int]:
     return out.getvalue(), count
 
 
-def csv_download(header: Sequence[str], rows: Iterable[Sequence], filename: str, *,
-                 record_type: str, what: str, case=None, user=None) -> Response:
+def csv_download(file: Disclosed, filename: str, *, record_type: str, what: str, case=None,
+                 user=None) -> Response:
     """Build the file, audit the disclosure and commit, then answer with an attachment.
 
-    `what` reads as the object of "Exported N ...", e.g. "cases from the case list".
+    `what` reads as the object of "Exported N ...", e.g. "cases from the case list". The
+    disclosure names every reference the file holds and is in the audit log of each of its cases.
     """
     from sara.audit import service as audit  # the audit service uses csv_safe from here
 
     user = user or current_user
-    body, count = to_csv(header, rows)
-    audit.record(
+    body, count = to_csv(file.header, file.rows)
+    event = audit.record(
         "disclosure", user=user, record_type=record_type, case=case,
         summary=f"Exported {count} {what} as CSV",
         details={"recipients": [user.email], "rows": count, "format": "csv",
-                 "filters": request.args.to_dict(flat=False)},
+                 "filters": request.args.to_dict(flat=False),
+                 "references": list(dict.fromkeys(file.references))},
     )
+    audit.link_cases(event, file.case_ids)
     db.session.commit()
+    consultation.forget()  # the file is recorded as a disclosure, not as a page's consultation
     # Excel opens UTF-8 CSV correctly only with a byte-order mark.
     return Response(
         "\ufeff" + body, mimetype="text/csv",
@@ -78,7 +84,18 @@ CASE_COLUMNS = ("Reference", "Title", "Problem type", "Neighbourhood", "Stage", 
                 "Opened", "Last updated", "Last review", "Next review", "Evaluation")
 
 
-def case_rows(user, filters) -> tuple[Sequence[str], list[list]]:
+@dataclass
+class Disclosed:
+    """What a file holds: its header and rows, and the cases (ids) and records (references) it
+    discloses, for the audit."""
+
+    header: Sequence[str]
+    rows: list[list]
+    case_ids: list[int] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+
+
+def case_rows(user, filters) -> Disclosed:
     """The case list as rows: one query, its owner and neighbourhood eager-loaded with it."""
     from sara.cases import queries
     from sara.cases.taxonomy import STATUSES
@@ -86,6 +103,7 @@ def case_rows(user, filters) -> tuple[Sequence[str], list[list]]:
     query = (queries.filtered_cases(user, filters)
              .add_columns(queries.evaluation_state)
              .order_by(*queries.case_ordering(filters)))
+    found = db.session.execute(query).all()
     rows = [
         [case.reference, case.title, case.problem_type_label, case.neighbourhood.name,
          case.stage_label, STATUSES[case.status], case.owner.name,
@@ -93,16 +111,17 @@ def case_rows(user, filters) -> tuple[Sequence[str], list[list]]:
          _local_datetime(case.last_reviewed_dt),
          _iso_date(case.next_review_date) if case.is_open else "",
          queries.EVALUATION_FILTERS.get(state, state)]
-        for case, state in db.session.execute(query)
+        for case, state in found
     ]
-    return CASE_COLUMNS, rows
+    return Disclosed(CASE_COLUMNS, rows, [case.id for case, _ in found],
+                     [case.reference for case, _ in found])
 
 
 ACTION_COLUMNS = ("Reference", "Action", "Case", "Case title", "Tactic", "Allocated to", "Due",
                   "Overdue", "Priority", "Status", "Allocated by", "Created")
 
 
-def action_rows(actions) -> tuple[Sequence[str], list[list]]:
+def action_rows(actions) -> Disclosed:
     """An action list as rows. Its case and people are eager-loaded with the actions."""
     rows = [
         [action.reference, action.title, action.case.reference, action.case.title,
@@ -111,10 +130,11 @@ def action_rows(actions) -> tuple[Sequence[str], list[list]]:
          action.created_by.name, _local_datetime(action.created_dt)]
         for action in actions
     ]
-    return ACTION_COLUMNS, rows
+    return Disclosed(ACTION_COLUMNS, rows, [a.case_id for a in actions],
+                     [a.reference for a in actions])
 
 
-def flag_rows(queue_rows, *, with_names: bool) -> tuple[Sequence[str], list[list]]:
+def flag_rows(queue_rows, *, with_names: bool) -> Disclosed:
     """Flag-queue rows (sara.flags.service.QueueRow) as the queue shows them; people's names only
     for those who may look people up, as on the page."""
     from sara.flags.service import describe
@@ -136,4 +156,6 @@ def flag_rows(queue_rows, *, with_names: bool) -> tuple[Sequence[str], list[list
                   _local_datetime(flag.acknowledged_dt), _local_datetime(flag.resolved_dt),
                   flag.resolved_note or ""]
         rows.append(cells)
-    return header, rows
+    return Disclosed(header, rows, [row.flag.case_id for row in queue_rows],
+                     [r.person_reference for r in queue_rows if r.person_reference]
+                     + [r.case_reference for r in queue_rows if r.case_reference])

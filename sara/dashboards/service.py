@@ -16,6 +16,7 @@ from flask import url_for
 
 from sara import policy
 from sara.actions import service as action_service
+from sara.audit import consultation
 from sara.cases import queries as case_queries
 from sara.cases.models import CaseEvent, ProblemCase
 from sara.cases.queries import CaseFilters
@@ -161,19 +162,24 @@ def response_entries(user, neighbourhood_id: int | None, win: Window) -> tuple[l
     cases = case_queries.filtered_cases(user, CaseFilters(neighbourhood_id=neighbourhood_id))
     visible = cases.with_only_columns(ProblemCase.id).subquery()
     entries = (
-        sa.select(CaseEvent.created_dt, ProblemCase.reference, ProblemCase.title)
+        sa.select(CaseEvent.created_dt, ProblemCase.reference, ProblemCase.title,
+                  ProblemCase.id)
         .join(ProblemCase, ProblemCase.id == CaseEvent.case_id)
         .where(CaseEvent.case_id.in_(sa.select(visible.c.id)),
                CaseEvent.kind == "stage_moved", CaseEvent.to_stage == "response",
                CaseEvent.created_dt >= win.edges[0], CaseEvent.created_dt < win.edges[-1])
     )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(entries.subquery())) or 0
-    rows = reversed(db.session.execute(
+    rows = list(reversed(db.session.execute(
         entries.order_by(CaseEvent.created_dt.desc(), ProblemCase.reference.desc())
         .limit(MAX_MARKERS)
-    ).all())
+    ).all()))
+    consultation.listed_references(
+        "case", [reference for _w, reference, _t, _i in rows],
+        case_ids=[case_id for *_rest, case_id in rows],
+        summary=consultation.counted(len(rows), "case") + " on the dashboard's ASB chart")
     markers = []
-    for when, reference, title in rows:
+    for when, reference, title, _case_id in rows:
         index = max(i for i, edge in enumerate(win.edges[:-1]) if edge <= when)
         span = (win.edges[index + 1] - win.edges[index]).total_seconds()
         fraction = (when - win.edges[index]).total_seconds() / span

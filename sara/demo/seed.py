@@ -58,8 +58,11 @@ To add a case, append a dict to CASES. Its keys:
   (negative: in the past); optionally comparison: (area, count before, count after); optionally
   displacement: (the kinds looked for, sara.evaluation.models.DISPLACEMENT_TYPES keys, and what
   was found), which also marks displacement as checked, and diffusion: True; outcome (an OUTCOMES
-  key), lessons, and good_practice: the summary for the good-practice library, which marks the
-  case as good practice; tactics: one (delivery, note, effectiveness) per planned tactic, by
+  key), lessons, and good_practice: the supervisor's summary of why it is good practice, which
+  marks the case as good practice, with case_study: the case study the good-practice library
+  publishes (a dict of title, problem, analysis, response, assessment and lessons, written in
+  general terms: approving the evaluation checks it against the case's people and publishes it);
+  tactics: one (delivery, note, effectiveness) per planned tactic, by
   position, or None for one not yet assessed; objectives: one OBJECTIVE_RESULTS key (or None) per
   objective, by position; and status: "draft" (the default), "submitted" (by the owner),
   "returned" (submitted, then returned to draft by SUPERVISOR, Helen Marsh, with
@@ -125,9 +128,10 @@ from sara.evaluation.models import Evaluation
 from sara.extensions import db
 from sara.flags import jobs as flag_jobs
 from sara.flags import scan as flag_scan
-from sara.flags.rules import current_rule
+from sara.flags.rules import rule_defaults
 from sara.incidents import service as incident_service
 from sara.incidents.models import IncidentPerson
+from sara.library import service as library_service
 from sara.orgs import service as org_service
 from sara.orgs.models import Organisation
 from sara.partners import service as partner_service
@@ -162,6 +166,8 @@ class DemoUser(NamedTuple):
     name: str
     role: str
     organisation: str
+    #: Granted from the CLI in real life; the demo's police admin has it, to show both kinds
+    is_system_admin: bool = False
 
 
 OFFICER_A = "sarah.whitfield@lincs-police.example.org"
@@ -171,6 +177,7 @@ CALL_HANDLER = "gareth.pryce@lincs-police.example.org"
 COUNCIL_OFFICER = "tom.ashworth@lincoln-council.example.org"
 HOUSING_OFFICER = "joanne.fletcher@longwater-homes.example.org"
 PROBATION_OFFICER = "marcus.bell@lincs-probation.example.org"
+COUNCIL_ADMIN = "rachel.ibbotson@lincoln-council.example.org"
 
 #: The demo accounts, documented in the README. Passwords are generated afresh on every seed.
 DEMO_USERS = [
@@ -178,10 +185,12 @@ DEMO_USERS = [
     DemoUser(OFFICER_B, "Daniel Okafor", "officer", POLICE_FORCE),
     DemoUser(SUPERVISOR, "Helen Marsh", "supervisor", POLICE_FORCE),
     DemoUser(CALL_HANDLER, "Gareth Pryce", "call_handler", POLICE_FORCE),
-    DemoUser("priya.chauhan@lincs-police.example.org", "Priya Chauhan", "admin", POLICE_FORCE),
+    DemoUser("priya.chauhan@lincs-police.example.org", "Priya Chauhan", "admin", POLICE_FORCE,
+             is_system_admin=True),
     DemoUser(COUNCIL_OFFICER, "Tom Ashworth", "partner", COUNCIL),
     DemoUser(HOUSING_OFFICER, "Joanne Fletcher", "partner", HOUSING),
     DemoUser(PROBATION_OFFICER, "Marcus Bell", "partner", PROBATION),
+    DemoUser(COUNCIL_ADMIN, "Rachel Ibbotson", "admin", COUNCIL),
 ]
 
 
@@ -1225,6 +1234,36 @@ CASES = [
             "lessons": "Visits in the first three weeks of term reached students before their "
                        "habits set. Landlords were slow to fit window restrictors without a "
                        "licensing condition behind the request; ask HMO licensing to make it one.",
+            "case_study": {
+                "title": "Burglaries of shared student houses at the start of term",
+                "problem": "Burglaries of shared student houses in a city-centre area of terraced "
+                           "streets nearly doubled in the autumn term: 22 against 12 the year "
+                           "before. Most were opportunist entries at night through unlocked doors "
+                           "or open ground-floor windows; laptops and phones were taken.",
+                "analysis": "Many of the victims were students living away from home for the "
+                            "first time, who left doors unlocked and windows open. The houses "
+                            "have rear alleys and unlit back gates. Most burglaries were "
+                            "overnight at weekends in the first weeks of term, and two local "
+                            "adult offenders on licence after burglary sentences were thought "
+                            "responsible for many. Landlords, who are responsible for locks and "
+                            "lighting, had not been asked to act.",
+                "response": "Officers and the universities' community team visited every student "
+                            "house on the eight worst-affected streets in the first three weeks "
+                            "of term, and property marking kits were handed out at the freshers' "
+                            "fairs. The council's HMO licensing team asked landlords to fit "
+                            "window restrictors, rear lighting and gate locks. Probation varied "
+                            "the licences of the two offenders to add an exclusion zone and an "
+                            "electronically monitored overnight curfew. Planned overnight patrols "
+                            "were cancelled for lack of overtime.",
+                "assessment": "Burglaries of student houses on the target streets fell from 22 "
+                              "to 13 the next term (41%), while a comparable student area saw a "
+                              "slight rise (14 to 15). No displacement to the surrounding streets "
+                              "was found. Advice was given in person at 164 of 212 houses; "
+                              "restrictors and lighting were fitted at 31 of 58.",
+                "lessons": "Visits in the first three weeks of term reached students before their "
+                           "habits set. Landlords were slow to act on a request alone: ask the "
+                           "HMO licensing team to make window restrictors a licensing condition.",
+            },
             "good_practice": "Student house burglaries fell by 41% (22 to 13) in a term, while "
                              "they rose slightly in a comparable student area, after door-to-door "
                              "crime prevention visits to 212 houses in the first weeks of term, "
@@ -1586,6 +1625,31 @@ CASES = [
                        "they were made with the supported-housing workers present; cold referrals "
                        "were not taken up. Agree street furniture changes with the council's city "
                        "centre manager early, as they need a delegated decision.",
+            "case_study": {
+                "title": "Street drinking in a sheltered city-centre archway",
+                "problem": "Groups of dependent drinkers gathered under a city-centre archway "
+                           "and on the benches nearby in the afternoons, with shouting, litter "
+                           "and occasional fights: 37 incidents in three months.",
+                "analysis": "Around a dozen dependent drinkers, most living in local supported "
+                            "accommodation, used sheltered benches under the archway, close to "
+                            "two off-licences. Support workers at the accommodation were in "
+                            "touch with most of them. The root causes were alcohol dependency "
+                            "and a comfortable, sheltered place to drink.",
+                "response": "Officers confiscated alcohol under the city centre Public Spaces "
+                            "Protection Order. Nine of the group were referred to the alcohol "
+                            "treatment service with their supported-housing workers present. The "
+                            "council removed the two sheltered benches the group used.",
+                "assessment": "Incidents fell from 37 to 11 a quarter, against a 7% fall in the "
+                              "rest of the city centre. Four of the nine people referred entered "
+                              "treatment. Checks of the nearby squares and the waterfront found "
+                              "little displacement (4 incidents before, 6 after) and no move to "
+                              "the evenings.",
+                "lessons": "Removing the benches did more than enforcement alone: without "
+                           "somewhere sheltered to sit, the group stopped settling there. "
+                           "Referrals worked when they were made with support workers present; "
+                           "cold referrals were not taken up. Agree changes to street furniture "
+                           "with the council early, as they need a delegated decision.",
+            },
             "good_practice": "A city-centre street-drinking hotspot fell from 37 to 11 incidents a "
                              "quarter, against a 7% fall in the rest of the city centre, by "
                              "combining alcohol confiscation under the Public Spaces Protection "
@@ -1687,6 +1751,28 @@ CASES = [
                        "faster than patrols could. Agreeing the barrier positions with the "
                        "freemen and graziers first avoided objections, and K-frames kept the "
                        "common open to pushchairs and mobility scooters.",
+            "case_study": {
+                "title": "Off-road bikes on an open common",
+                "problem": "Off-road motorbikes were ridden across an open common on the edge of "
+                           "the city, damaging the turf and frightening walkers and grazing "
+                           "livestock: 22 calls in two months, mostly on weekend afternoons.",
+                "analysis": "Two riders were responsible, and both were identified from videos "
+                            "they had posted online. They reached the common through unfenced "
+                            "access from the main road. The council manages the common with its "
+                            "freemen and graziers, whose agreement any barrier needed.",
+                "response": "Both riders were given Section 59 warnings, and one bike was seized "
+                            "on a second offence. The council fitted K-frame barriers at the road "
+                            "entrances, agreed in advance with the commoners and wide enough for "
+                            "pushchairs and mobility scooters.",
+                "assessment": "Calls fell from 22 to 2 in two months, while calls about two "
+                              "comparison parks barely changed (9 to 8). Checks of nearby parks "
+                              "and a towpath found no displacement, and calls about the towpath "
+                              "fell too: a diffusion of benefits.",
+                "lessons": "The riders' own videos identified them faster than patrols could. "
+                           "Agreeing the barrier positions with the commoners first avoided "
+                           "objections, and K-frame barriers kept the common open to pushchairs "
+                           "and mobility scooters.",
+            },
             "good_practice": "Calls about off-road bikes on an open common fell from 22 to 2 in "
                              "two months. Two riders identified from videos they had posted "
                              "online were given Section 59 warnings, one bike was later seized, "
@@ -1787,6 +1873,31 @@ CASES = [
                        "tenants are often targeted again at a new address unless support goes "
                        "with them. The closure order kept the group away while the flat was "
                        "re-let.",
+            "case_study": {
+                "title": "Closing down a cuckooed flat and moving the tenant to safety",
+                "problem": "A vulnerable tenant's flat on a city estate was taken over by "
+                           "dealers, with constant visitors and intimidation of the neighbours. "
+                           "The tenant's support worker referred it; there were 15 intelligence "
+                           "reports and 8 ASB calls in six weeks.",
+                "analysis": "The tenant, an adult with mental health needs, was being exploited "
+                            "by a county-lines group from outside the force area. The "
+                            "ground-floor flat had its own entrance away from the road, which "
+                            "hid the visitors. The tenant's support worker was the only "
+                            "guardian.",
+                "response": "A Misuse of Drugs Act warrant was executed in the third week, with "
+                            "two arrests, and a three-month closure order was granted on the "
+                            "flat. A safeguarding referral and a managed move by the housing "
+                            "provider took the tenant to a flat elsewhere in the city within "
+                            "seven weeks, with floating support.",
+                "assessment": "There were no intelligence or ASB reports about the address in "
+                              "the twelve weeks after the closure, against 23 in the six weeks "
+                              "before. One report that the group had set up elsewhere on the "
+                              "estate was not substantiated, and nobody has taken over the flat.",
+                "lessons": "Moving the tenant quickly mattered as much as the warrant: exploited "
+                           "tenants are often targeted again at a new address unless support "
+                           "goes with them. The closure order kept the group away while the flat "
+                           "was re-let.",
+            },
             "good_practice": "A cuckooed flat was closed down within six weeks. A drugs warrant "
                              "and a three-month closure order removed the dealers, while a "
                              "safeguarding referral and a managed move with the housing provider "
@@ -2009,6 +2120,34 @@ CASES = [
                        "few cars park up there at night: check the usage figures before assuming "
                        "a closure is unaffordable. Serving the warnings with parents present took "
                        "longer to arrange but none of the three has been involved since.",
+            "case_study": {
+                "title": "Closing the top deck of a multi-storey car park in the evenings",
+                "problem": "Young people gathered on the top deck and in the stairwells of a "
+                           "city-centre multi-storey car park in the evenings: cars were damaged, "
+                           "fires lit in the stairwells, and drivers and parking staff abused. "
+                           "There were 28 reports in three months, 19 of them on the top deck "
+                           "after 19:00.",
+                "analysis": "A group of about twelve 15 to 17 year-olds met there because it was "
+                            "dry, lit and had a view over the city; three of them caused the "
+                            "damage. The top deck was empty after 18:00, the pedestrian doors did "
+                            "not lock and the stairwells had no CCTV. The victims were evening "
+                            "drivers, mostly cinema and restaurant customers, and the parking "
+                            "staff.",
+                "response": "The council closed the top deck from 19:00 with a barrier (coned off "
+                            "until it arrived) and fitted cameras in the stairwells. Detached "
+                            "youth workers met the group and offered them a Friday session "
+                            "elsewhere. Community Protection Warnings were served on the three "
+                            "young people causing the damage, with their parents present.",
+                "assessment": "Reports fell from 28 to 9 a quarter, while the other council car "
+                              "parks in the city centre rose slightly (17 to 19). No rise was "
+                              "found at two nearby car parks and the waterfront. Five of the "
+                              "group now go to the youth session, and none of the three warned "
+                              "has been involved since.",
+                "lessons": "Closing the top deck in the evening cost the council almost nothing, "
+                           "as few cars park there at night: check the usage figures before "
+                           "assuming a closure is unaffordable. Serving the warnings with parents "
+                           "present took longer to arrange, and worked.",
+            },
             "good_practice": "ASB and damage at a city-centre multi-storey car park fell from 28 "
                              "to 9 reports a quarter, while the other council car parks rose "
                              "slightly, after the council closed the top deck from 19:00 and put "
@@ -2108,6 +2247,30 @@ CASES = [
                        "agreement and a clear boundary removed what it was about. Referring to "
                        "mediation before either side had a tenancy warning made both households "
                        "willing to take part.",
+            "case_study": {
+                "title": "Mediation ends a neighbour dispute over parking and a shared path",
+                "problem": "Two neighbouring households in social housing were in a long-running "
+                           "dispute over parking and a shared path, with verbal abuse, a damaged "
+                           "fence and repeated calls from both sides: 15 reports to the landlord "
+                           "and 6 calls to police in three months.",
+                "analysis": "Each household saw itself as the victim, and adults in both took "
+                            "part. It started over a van parked across the shared path; there "
+                            "was no marked boundary, and one parking space between the two "
+                            "houses. The landlord owns both houses and could mark the boundary "
+                            "and enforce the tenancies. Four police attendances had only moved "
+                            "the argument on.",
+                "response": "The landlord's mediation service saw both households separately, "
+                            "then held two joint sessions, which ended in a signed agreement on "
+                            "parking, the path and contact between the children. The landlord "
+                            "marked the boundary, fenced the shared path and allocated the "
+                            "parking space.",
+                "assessment": "Reports and calls fell from 21 in three months to none in the "
+                              "three months after the agreement.",
+                "lessons": "A written agreement and a clear boundary removed what the dispute was "
+                           "about. Referring to mediation before either side had a tenancy "
+                           "warning made both households willing to take part: refer early, "
+                           "before enforcement.",
+            },
             "good_practice": "A neighbour dispute that had produced 21 reports and police calls "
                              "in three months stopped after the landlord's mediation service "
                              "brought both households to a written agreement, and the landlord "
@@ -2553,6 +2716,8 @@ def _seed_users(organisations):
             email=demo.email, name=demo.name, organisation=organisations[demo.organisation],
             role=demo.role, password=password,
         )
+        if demo.is_system_admin:
+            users[demo.email].is_system_admin = True
         passwords[demo.email] = (demo.role, password)
     return users, passwords
 
@@ -2685,6 +2850,10 @@ def _evaluate(case: ProblemCase, owner: User, supervisor: User, spec: dict) -> E
                           in zip(case.objectives, spec["objectives"], strict=True)}
     evaluation_service.update(evaluation, owner, values, tactic_rows, objective_rows,
                               evaluation.version)
+    if "case_study" in spec:
+        # Written before submission, as an evaluation marked as good practice needs; approval
+        # publishes it.
+        library_service.save_case_study(case, owner, spec["case_study"], None)
 
     status = spec.get("status", "draft")
     if status not in ("draft", "submitted", "returned", "approved"):
@@ -2777,7 +2946,8 @@ def _replay_repeat_victim_checks() -> None:
     """Demo data only: run the repeat-victim rule at each moment it could have changed, oldest
     first: as each ASB incident with a caller was recorded (the instant check) and as each one
     left the rolling window (the nightly scan), so the flags carry the dates they would have."""
-    _version, params = current_rule("repeat_victim")
+    # A fresh demo's forces all use the defaults.
+    params = rule_defaults("repeat_victim")
     window = timedelta(days=params["window_days"])
     asb = sa.and_(IncidentPerson.is_asb.is_(True),
                   IncidentPerson.role.in_(("victim", "reporter")))

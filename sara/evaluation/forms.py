@@ -85,11 +85,16 @@ class EvaluationForm(BaseForm):
                          validators=[Optional()])
     lessons = TextAreaField("Lessons learned", widget=GovTextArea(),
                             validators=[Optional(), TEXT])
-    is_good_practice = BooleanField("Put this case in the good-practice library once approved",
-                                    widget=GovCheckboxInput())
+    is_good_practice = BooleanField(
+        "Publish this case's case study in the good-practice library once approved",
+        widget=GovCheckboxInput(),
+        description="The case study is written for publication on its own page. It is needed "
+                    "before the evaluation is submitted.",
+    )
     good_practice_summary = TextAreaField(
-        "Good-practice summary", widget=GovTextArea(),
-        description="Two or three sentences other teams can learn from. No personal details.",
+        "Why this is good practice", widget=GovTextArea(),
+        description="Two or three sentences for the supervisor who signs it off. This is not "
+                    "published: the library shows only the case study.",
         validators=[Optional(), Length(max=2000, message="Must be 2,000 characters or fewer")],
     )
     submit = SubmitField("Save draft", widget=GovSubmitInput())

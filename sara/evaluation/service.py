@@ -30,6 +30,7 @@ from sara.evaluation.models import (
     TacticResult,
 )
 from sara.extensions import db
+from sara.library import service as library_service
 
 DEFAULT_REVIEW_DAYS = 28
 
@@ -219,6 +220,11 @@ def submit(evaluation: Evaluation, actor, expected_version: int | None = None) -
         raise EvaluationError("Choose the outcome before submitting", field="outcome")
     if not evaluation.measure.strip():
         raise EvaluationError("Say what measure was used before submitting", field="measure")
+    if evaluation.is_good_practice and evaluation.case.case_study is None:
+        # The library publishes the case study, never the case: the supervisor must have one to
+        # approve along with the evaluation.
+        raise EvaluationError("This evaluation is marked as good practice: write its case study "
+                              "before submitting it")
     evaluation.status = "submitted"
     evaluation.submitted_dt = utcnow()
     evaluation.submitted_by_id = actor.id
@@ -226,17 +232,39 @@ def submit(evaluation: Evaluation, actor, expected_version: int | None = None) -
     _record(evaluation.case, actor, "Submitted the evaluation for sign-off")
 
 
+class CaseStudyNotPublishable(EvaluationError):
+    """Approving would publish a case study holding a linked person's details: `case_study_field`
+    names the case-study field (never the detail)."""
+
+    def __init__(self, message: str, case_study_field: str | None):
+        super().__init__(message)
+        self.case_study_field = case_study_field
+
+
 def approve(evaluation: Evaluation, supervisor, comments: str | None = None,
             expected_version: int | None = None) -> None:
+    """Approve a submitted evaluation. One marked as good practice publishes its case study with
+    the approval, after the personal-details check: a refusal changes nothing at all."""
     _check(evaluation, expected_version)
     if evaluation.status != "submitted":
         raise EvaluationError("Only a submitted evaluation can be approved")
+    case = evaluation.case
+    if evaluation.is_good_practice:
+        if case.case_study is None:
+            raise EvaluationError("This evaluation is marked as good practice but has no case "
+                                  "study: return it to draft so that one can be written")
+        try:
+            library_service.refuse_personal_details(case.case_study, before="approving")
+        except library_service.CaseStudyRefused as refusal:
+            raise CaseStudyNotPublishable(refusal.message, refusal.field) from None
     evaluation.status = "approved"
     evaluation.decided_dt = utcnow()
     evaluation.decided_by_id = supervisor.id
     db.session.flush()
     note = f": {comments.strip()}" if comments and comments.strip() else ""
-    _record(evaluation.case, supervisor, f"Approved the evaluation{note}")
+    _record(case, supervisor, f"Approved the evaluation{note}")
+    if evaluation.is_good_practice and not case.case_study.is_published:
+        library_service.publish_case_study(case, supervisor, before="approving")
     from sara.flags.scan import scan_case_flags
 
     scan_case_flags([evaluation.case_id])

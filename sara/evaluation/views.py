@@ -1,4 +1,5 @@
-"""The evaluation page (Assessment), its sign-off, and supervisors' reviews."""
+"""The evaluation page (Assessment), its sign-off, the case study written for the good-practice
+library, and supervisors' reviews."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from sara.admin.forms import ConfirmForm
 from sara.evaluation import figures, service
 from sara.evaluation.forms import DecisionForm, ReviewForm, evaluation_form_for
 from sara.extensions import db
+from sara.library import service as library_service
+from sara.library.forms import CaseStudyForm, PublicationForm
+from sara.library.models import CASE_STUDY_SECTIONS
 
 bp = Blueprint("evaluation", __name__, url_prefix="/cases/<reference>")
 
@@ -160,6 +164,96 @@ def return_to_draft(reference: str):
                    lambda ev, form: service.return_to_draft(ev, current_user, form.comments.data,
                                                             _version(form)),
                    "Evaluation returned to draft with your comments.")
+
+
+# --- the case study -----------------------------------------------------------------------------
+
+def _case_study_page(case, form=None, publication=None, conflict=False, code=200):
+    study = case.case_study
+    if form is None and policy.can_write_case_study(current_user, case):
+        form = CaseStudyForm(formdata=None, obj=study)
+        form.version.data = study.version if study else ""
+    return render_template(
+        "evaluation/case_study.html", case=case, study=study, form=form,
+        publication=publication or PublicationForm(
+            formdata=None, version=study.version if study else ""),
+        sections=CASE_STUDY_SECTIONS, conflict=conflict,
+        # What the check would refuse, so the writer can fix it before a supervisor tries.
+        findings=library_service.check_case_study(study) if study else [],
+    ), code
+
+
+def _case_study_case(reference: str, allowed):
+    case = policy.get_case_or_404(current_user, reference)
+    if not allowed(current_user, case):
+        abort(403)
+    return case
+
+
+@bp.route("/case-study")
+def case_study(reference: str):
+    return _case_study_page(_case_study_case(reference, policy.can_view_case_study))
+
+
+@bp.route("/case-study", methods=["POST"])
+def save_case_study(reference: str):
+    case = _case_study_case(reference, policy.can_write_case_study)
+    form = CaseStudyForm()
+    if not form.validate_on_submit():
+        return _case_study_page(case, form=form, code=_status(form))
+    try:
+        library_service.save_case_study(case, current_user, form.values(), _version(form))
+    except library_service.CaseStudyVersionConflict:
+        db.session.rollback()
+        case = policy.get_case_or_404(current_user, reference)
+        form.version.data = case.case_study.version if case.case_study else ""
+        form.form_errors.append(
+            "Someone else saved this case study while you were writing. Your text is below but "
+            "was not saved: compare it with the saved case study, then save again.")
+        return _case_study_page(case, form=form, conflict=True, code=409)
+    except library_service.CaseStudyError as error:
+        db.session.rollback()
+        case = policy.get_case_or_404(current_user, reference)
+        _field_error(form, error)
+        return _case_study_page(case, form=form)
+    db.session.commit()
+    flash("Case study saved.", "success")
+    return redirect(url_for("evaluation.case_study", reference=reference))
+
+
+def _publication(reference: str, act, done: str):
+    case = _case_study_case(reference, policy.can_publish_case_study)
+    publication = PublicationForm()
+    if not publication.validate_on_submit():
+        return _case_study_page(case, publication=publication, code=_status(publication))
+    try:
+        act(case, _version(publication))
+    except (library_service.CaseStudyError, library_service.CaseStudyVersionConflict) as error:
+        db.session.rollback()
+        case = policy.get_case_or_404(current_user, reference)
+        publication.form_errors.append(getattr(
+            error, "message", "The case study changed while you were reading it: read it "
+                              "again, then try again."))
+        return _case_study_page(case, publication=publication)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("evaluation.case_study", reference=reference))
+
+
+@bp.route("/case-study/publish", methods=["POST"])
+def publish_case_study(reference: str):
+    return _publication(
+        reference, lambda case, version: library_service.publish_case_study(
+            case, current_user, expected_version=version),
+        "Case study published in the good-practice library.")
+
+
+@bp.route("/case-study/withdraw", methods=["POST"])
+def withdraw_case_study(reference: str):
+    return _publication(
+        reference, lambda case, version: library_service.withdraw_case_study(
+            case, current_user, expected_version=version),
+        "Case study withdrawn from the good-practice library.")
 
 
 @bp.route("/review", methods=["GET", "POST"])

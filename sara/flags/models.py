@@ -83,10 +83,12 @@ class FlagRule(db.Model):
     __tablename__ = "flag_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The police force whose rule this is: each force sets its own numbers
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     kind: Mapped[str] = mapped_column(sa.String(24))
     version: Mapped[int]
     params: Mapped[dict] = mapped_column(sa.JSON)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
-    __table_args__ = (sa.UniqueConstraint("kind", "version"),)
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "kind", "version"),)

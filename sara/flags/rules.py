@@ -63,9 +63,10 @@ RULE_LABELS = {
 }
 
 
-def current_rule(kind: str) -> tuple[int, dict]:
-    """(version, params) of the rule in force; version 1 is the defaults. Read once per web
-    request (a page asks for it many times); forget_rules() after changing one."""
+def current_rules(kind: str) -> dict[int, tuple[int, dict]]:
+    """organisation id -> (version, params) of the rule each force has changed; a force that
+    never changed it uses the defaults, as version 1 (`current_rule`). One small query per rule
+    and request (a page asks many times); forget_rules() after changing one."""
     import sqlalchemy as sa
     from flask import g, has_request_context
 
@@ -74,14 +75,69 @@ def current_rule(kind: str) -> tuple[int, dict]:
 
     cache = g.setdefault("_flag_rules", {}) if has_request_context() else {}
     if kind not in cache:
-        row = db.session.scalar(
-            sa.select(FlagRule).where(FlagRule.kind == kind)
-            .order_by(FlagRule.version.desc()).limit(1)
-        )
-        cache[kind] = ((1, dict(EDITABLE_RULES[kind])) if row is None
-                       else (row.version, {**EDITABLE_RULES[kind], **row.params}))
-    version, params = cache[kind]
-    return version, dict(params)
+        newest = (sa.select(FlagRule.organisation_id, sa.func.max(FlagRule.version).label("v"))
+                  .where(FlagRule.kind == kind).group_by(FlagRule.organisation_id).subquery())
+        rows = db.session.execute(
+            sa.select(FlagRule.organisation_id, FlagRule.version, FlagRule.params)
+            .join(newest, sa.and_(newest.c.organisation_id == FlagRule.organisation_id,
+                                  newest.c.v == FlagRule.version))
+            .where(FlagRule.kind == kind)
+        ).all()
+        cache[kind] = {org_id: (version, {**EDITABLE_RULES[kind], **params})
+                       for org_id, version, params in rows}
+    return {org_id: (version, dict(params)) for org_id, (version, params) in cache[kind].items()}
+
+
+def current_rule(kind: str, organisation_id: int | None) -> tuple[int, dict]:
+    """(version, params) of the rule in force for one police organisation."""
+    return current_rules(kind).get(organisation_id, (1, dict(EDITABLE_RULES[kind])))
+
+
+def rule_value(kind: str, name: str, organisation_id):
+    """A rule's number as SQL, for rows of many forces at once: `organisation_id` is the column
+    saying whose row it is. A literal when every force uses the same number (the usual case, so
+    the scans' plans do not change), else a CASE over the forces that changed it."""
+    import sqlalchemy as sa
+
+    default = EDITABLE_RULES[kind][name]
+    changed = {org_id: params[name] for org_id, (_v, params) in current_rules(kind).items()
+               if params[name] != default}
+    if not changed:
+        return sa.literal(default)
+    return sa.case(changed, value=organisation_id, else_=sa.literal(default))
+
+
+def rule_version(kind: str, organisation_id):
+    """The version of the rule in force, as SQL over rows of many forces (see rule_value)."""
+    import sqlalchemy as sa
+
+    versions = {org_id: version for org_id, (version, _p) in current_rules(kind).items()}
+    if not versions:
+        return sa.literal(1)
+    return sa.case(versions, value=organisation_id, else_=sa.literal(1))
+
+
+def rule_cutoff(kind: str, name: str, organisation_id, now, like):
+    """`now` minus the rule's number of days, as SQL over rows of many forces (see rule_value);
+    `like` is the column it is compared with, whose type the instants take."""
+    import sqlalchemy as sa
+
+    default = EDITABLE_RULES[kind][name]
+    at = lambda days: sa.literal(now - timedelta(days=days), type_=like.type)  # noqa: E731
+    changed = {org_id: at(params[name]) for org_id, (_v, params) in current_rules(kind).items()
+               if params[name] != default}
+    if not changed:
+        return at(default)
+    return sa.case(changed, value=organisation_id, else_=at(default))
+
+
+def rule_defaults(kind: str) -> dict:
+    return dict(EDITABLE_RULES[kind])
+
+
+def rule_is_uniform(kind: str) -> bool:
+    """Whether every force applies this rule's default numbers."""
+    return all(params == EDITABLE_RULES[kind] for _v, params in current_rules(kind).values())
 
 
 def forget_rules() -> None:

@@ -20,8 +20,15 @@ from sara.core.types import utcnow
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
 from sara.flags.models import Flag
-from sara.flags.rules import current_rule
+from sara.flags.rules import (
+    rule_cutoff,
+    rule_defaults,
+    rule_is_uniform,
+    rule_value,
+    rule_version,
+)
 from sara.incidents.models import CaseIncident, IncidentPerson
+from sara.people.models import Person
 
 
 @dataclass
@@ -102,9 +109,9 @@ def scan_action_overdue(today: date | None = None, action_ids=None) -> ScanResul
 
 # --- case flags: review overdue, evaluation awaiting sign-off, closed without evaluation -------
 
-def _scan_cases(kind: str, condition, evidence, case_ids, now, version: int = 1) -> ScanResult:
+def _scan_cases(kind: str, condition, evidence, case_ids, now, version=None) -> ScanResult:
     """Raise `kind` for every case meeting `condition`; resolve those that no longer do. New flags
-    record `version`, the version of the rule's numbers that raised them."""
+    record `version` (SQL: each force's version of the rule's numbers), or 1 for a fixed rule."""
     result = ScanResult(kind)
     source = (
         sa.select(
@@ -113,7 +120,7 @@ def _scan_cases(kind: str, condition, evidence, case_ids, now, version: int = 1)
             ProblemCase.id,
             sa.literal("raised"),
             evidence,
-            sa.literal(version),
+            version if version is not None else sa.literal(1),
             sa.literal(now, type_=Flag.raised_dt.type),
         )
         .select_from(ProblemCase)
@@ -148,26 +155,27 @@ def scan_review_overdue(case_ids=None, now=None, today=None) -> ScanResult:
     now, today = now or utcnow(), today or local_today()
     from sara.cases.queries import review_due  # the one definition, shared with the case list
 
-    version, params = current_rule("review_overdue")
-    days = params["days"]
+    force = ProblemCase.organisation_id
     condition = review_due(now, today)
     evidence = json_object(
         last_reviewed=sa.cast(ProblemCase.last_reviewed_dt, sa.String),
         next_review_date=sa.cast(ProblemCase.next_review_date, sa.String),
-        days=sa.literal(days), checked_on=sa.literal(today.isoformat()),
+        days=rule_value("review_overdue", "days", force),
+        checked_on=sa.literal(today.isoformat()),
     )
-    return _scan_cases("review_overdue", condition, evidence, case_ids, now, version)
+    return _scan_cases("review_overdue", condition, evidence, case_ids, now,
+                       rule_version("review_overdue", force))
 
 
 def scan_evaluation_unsigned(case_ids=None, now=None) -> ScanResult:
     now = now or utcnow()
-    version, params = current_rule("evaluation_unsigned")
-    days = params["days"]
-    condition = sa.and_(Evaluation.status == "submitted",
-                        Evaluation.submitted_dt < now - timedelta(days=days))
+    force = ProblemCase.organisation_id
+    condition = sa.and_(Evaluation.status == "submitted", Evaluation.submitted_dt < rule_cutoff(
+        "evaluation_unsigned", "days", force, now, like=Evaluation.submitted_dt))
     evidence = json_object(submitted=sa.cast(Evaluation.submitted_dt, sa.String),
-                           days=sa.literal(days))
-    return _scan_cases("evaluation_unsigned", condition, evidence, case_ids, now, version)
+                           days=rule_value("evaluation_unsigned", "days", force))
+    return _scan_cases("evaluation_unsigned", condition, evidence, case_ids, now,
+                       rule_version("evaluation_unsigned", force))
 
 
 def scan_closed_unevaluated(case_ids=None, now=None) -> ScanResult:
@@ -189,11 +197,11 @@ def scan_case_flags(case_ids=None) -> list[ScanResult]:
 
 # --- person flags: repeat ASB victim, ASB case review (community trigger) ----------------------
 
-def _upsert(kind: str, qualifying, version: int, now, restrict=None,
-            resolved_note: str = "Resolved automatically: the rule no longer holds") -> ScanResult:
-    """Raise a flag for each row of `qualifying` (subject_key, case_id, person_id, evidence), keep
-    live flags' evidence current, and resolve live flags whose subject no longer qualifies.
-    `restrict` limits all three to some subjects (an instant check).
+def _upsert(kind: str, qualifying, now, restrict=None,
+            resolved_note="Resolved automatically: the rule no longer holds") -> ScanResult:
+    """Raise a flag for each row of `qualifying` (subject_key, case_id, person_id, evidence,
+    rule_version), keep live flags' evidence current, and resolve live flags whose subject no
+    longer qualifies. `restrict` limits all three to some subjects (an instant check).
 
     The qualifying set is computed once into an indexed temporary table; new flags are inserted
     with ON CONFLICT DO NOTHING, evidence is rewritten only where it changed, and resolution is a
@@ -205,12 +213,12 @@ def _upsert(kind: str, qualifying, version: int, now, restrict=None,
         f"scan_{kind}", sa.MetaData(),
         sa.Column("subject_key", sa.String(60)), sa.Column("case_id", sa.Integer),
         sa.Column("person_id", sa.Integer), sa.Column("evidence", sa.JSON),
-        prefixes=["TEMPORARY"],
+        sa.Column("rule_version", sa.Integer), prefixes=["TEMPORARY"],
     )
     found.create(connection)
     try:
         connection.execute(found.insert().from_select(
-            ["subject_key", "case_id", "person_id", "evidence"], qualifying))
+            ["subject_key", "case_id", "person_id", "evidence", "rule_version"], qualifying))
         sa.Index(f"ix_scan_{kind}_subject_key", found.c.subject_key).create(connection)
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text(f"ANALYZE {found.name}"))
@@ -220,7 +228,7 @@ def _upsert(kind: str, qualifying, version: int, now, restrict=None,
         # bench/results/repeat_victims.md). ON CONFLICT skips the existing ones instead.
         source = sa.select(
             sa.literal(kind), found.c.subject_key, found.c.case_id, found.c.person_id,
-            sa.literal("raised"), found.c.evidence, sa.literal(version),
+            sa.literal("raised"), found.c.evidence, found.c.rule_version,
             sa.literal(now, type_=Flag.raised_dt.type),
         ).where(sa.true())
         result.raised = _raise(kind, source, ["kind", "subject_key", "case_id", "person_id",
@@ -229,8 +237,8 @@ def _upsert(kind: str, qualifying, version: int, now, restrict=None,
             sa.update(Flag)
             .where(live, Flag.subject_key == found.c.subject_key,
                    sa.or_(sa.cast(Flag.evidence, sa.Text) != sa.cast(found.c.evidence, sa.Text),
-                          Flag.rule_version != version))
-            .values(evidence=found.c.evidence, rule_version=version)
+                          Flag.rule_version != found.c.rule_version))
+            .values(evidence=found.c.evidence, rule_version=found.c.rule_version)
             .execution_options(synchronize_session=False)
         )
         resolve = (
@@ -248,8 +256,8 @@ def _upsert(kind: str, qualifying, version: int, now, restrict=None,
 
 
 def repeat_victim_set(now, threshold: int, window_days: int, person_ids=None) -> sa.Select:
-    """person_id and incident count of everyone who is a repeat ASB victim now: one GROUP BY over
-    the (person_id, occurred_dt) index."""
+    """person_id and incident count of everyone who is a repeat ASB victim now under one set of
+    numbers: one GROUP BY over the (person_id, occurred_dt) index."""
     query = (
         sa.select(IncidentPerson.person_id,
                   sa.func.count(sa.distinct(IncidentPerson.incident_id)).label("incidents"))
@@ -265,38 +273,79 @@ def repeat_victim_set(now, threshold: int, window_days: int, person_ids=None) ->
     return query
 
 
+def _repeat_victims_by_force(now, person_ids=None) -> sa.Select:
+    """person_id, the person's force and their incident count, for everyone who is a repeat ASB
+    victim under their own force's numbers. While every force uses the defaults this is exactly
+    repeat_victim_set (no join); otherwise each person's force picks the window and threshold."""
+    kind = "repeat_victim"
+    if rule_is_uniform(kind):
+        found = repeat_victim_set(now, rule_defaults(kind)["threshold"],
+                                  rule_defaults(kind)["window_days"], person_ids).subquery()
+        force = sa.select(Person.organisation_id).where(Person.id == found.c.person_id)
+        return sa.select(found.c.person_id, force.scalar_subquery().label("organisation_id"),
+                         found.c.incidents)
+    counted = sa.func.count(sa.distinct(IncidentPerson.incident_id))
+    query = (
+        sa.select(IncidentPerson.person_id, Person.organisation_id, counted.label("incidents"))
+        .join(Person, Person.id == IncidentPerson.person_id)
+        .where(IncidentPerson.is_asb.is_(True),
+               IncidentPerson.role.in_(("victim", "reporter")),
+               IncidentPerson.occurred_dt >= rule_cutoff(kind, "window_days",
+                                                         Person.organisation_id, now,
+                                                         like=IncidentPerson.occurred_dt),
+               IncidentPerson.occurred_dt <= now)
+        .group_by(IncidentPerson.person_id, Person.organisation_id)
+        .having(counted >= rule_value(kind, "threshold", Person.organisation_id))
+    )
+    if person_ids is not None:
+        query = query.where(IncidentPerson.person_id.in_(person_ids))
+    return query
+
+
 def scan_repeat_victims(person_ids=None, now=None) -> ScanResult:
     now = now or utcnow()
-    version, params = current_rule("repeat_victim")
-    found = repeat_victim_set(
-        now, params["threshold"], params["window_days"], person_ids).subquery()
+    kind = "repeat_victim"
+    found = _repeat_victims_by_force(now, person_ids).subquery()
+    force = found.c.organisation_id
     qualifying = sa.select(
         (sa.literal("person:") + sa.cast(found.c.person_id, sa.String)).label("subject_key"),
         sa.cast(sa.null(), sa.Integer).label("case_id"),
         found.c.person_id.label("person_id"),
-        json_object(incidents=found.c.incidents, threshold=sa.literal(params["threshold"]),
-                    window_days=sa.literal(params["window_days"])).label("evidence"),
+        json_object(incidents=found.c.incidents,
+                    threshold=rule_value(kind, "threshold", force),
+                    window_days=rule_value(kind, "window_days", force)).label("evidence"),
+        rule_version(kind, force).label("rule_version"),
     )
     restrict = Flag.person_id.in_(person_ids) if person_ids is not None else None
-    return _upsert("repeat_victim", qualifying, version, now, restrict,
-                   f"Resolved automatically: fewer than {params['threshold']} ASB incidents in "
-                   f"the last {params['window_days']} days")
+    # Each force's own numbers, in words: "fewer than 3 ASB incidents in the last 180 days".
+    flag_force = (sa.select(Person.organisation_id).where(Person.id == Flag.person_id)
+                  .scalar_subquery())
+    note = (sa.literal("Resolved automatically: fewer than ")
+            + sa.cast(rule_value(kind, "threshold", flag_force), sa.String)
+            + sa.literal(" ASB incidents in the last ")
+            + sa.cast(rule_value(kind, "window_days", flag_force), sa.String)
+            + sa.literal(" days"))
+    return _upsert(kind, qualifying, now, restrict, note)
 
 
 def scan_case_review(person_ids=None, now=None) -> ScanResult:
     """Community trigger: `complaints` or more complaints by one person about the same problem
-    (case) in the window, or `people` or more different people complaining about it."""
+    (case) in the window, or `people` or more different people complaining about it, with the
+    numbers of the force that owns the case."""
     now = now or utcnow()
-    version, params = current_rule("case_review")
+    kind = "case_review"
+    force = ProblemCase.organisation_id
     window = sa.and_(
         IncidentPerson.is_asb.is_(True), IncidentPerson.role.in_(("victim", "reporter")),
-        IncidentPerson.occurred_dt >= now - timedelta(days=params["window_days"]),
+        IncidentPerson.occurred_dt >= rule_cutoff(kind, "window_days", force, now,
+                                                  like=IncidentPerson.occurred_dt),
         IncidentPerson.occurred_dt <= now,
     )
     complaints = (
-        sa.select(CaseIncident.case_id, IncidentPerson.person_id,
-                  day_of(IncidentPerson.occurred_dt).label("day"))
+        sa.select(CaseIncident.case_id, ProblemCase.organisation_id,
+                  IncidentPerson.person_id, day_of(IncidentPerson.occurred_dt).label("day"))
         .join(IncidentPerson, IncidentPerson.incident_id == CaseIncident.incident_id)
+        .join(ProblemCase, ProblemCase.id == CaseIncident.case_id)
         .where(window)
     )
     if person_ids is not None:
@@ -311,10 +360,13 @@ def scan_case_review(person_ids=None, now=None) -> ScanResult:
              + sa.cast(c.c.person_id, sa.String)).label("subject_key"),
             c.c.case_id.label("case_id"), c.c.person_id.label("person_id"),
             json_object(complaints=sa.func.count(sa.distinct(c.c.day)),
-                        threshold=sa.literal(params["complaints"]),
-                        window_days=sa.literal(params["window_days"])).label("evidence"),
-        ).group_by(c.c.case_id, c.c.person_id)
-        .having(sa.func.count(sa.distinct(c.c.day)) >= params["complaints"])
+                        threshold=rule_value(kind, "complaints", c.c.organisation_id),
+                        window_days=rule_value(kind, "window_days", c.c.organisation_id)
+                        ).label("evidence"),
+            rule_version(kind, c.c.organisation_id).label("rule_version"),
+        ).group_by(c.c.case_id, c.c.organisation_id, c.c.person_id)
+        .having(sa.func.count(sa.distinct(c.c.day))
+                >= rule_value(kind, "complaints", c.c.organisation_id))
     )
     by_people = (
         sa.select(
@@ -322,12 +374,15 @@ def scan_case_review(person_ids=None, now=None) -> ScanResult:
             .label("subject_key"),
             c.c.case_id.label("case_id"), sa.cast(sa.null(), sa.Integer).label("person_id"),
             json_object(people=sa.func.count(sa.distinct(c.c.person_id)),
-                        threshold=sa.literal(params["people"]),
-                        window_days=sa.literal(params["window_days"])).label("evidence"),
-        ).group_by(c.c.case_id)
-        .having(sa.func.count(sa.distinct(c.c.person_id)) >= params["people"])
+                        threshold=rule_value(kind, "people", c.c.organisation_id),
+                        window_days=rule_value(kind, "window_days", c.c.organisation_id)
+                        ).label("evidence"),
+            rule_version(kind, c.c.organisation_id).label("rule_version"),
+        ).group_by(c.c.case_id, c.c.organisation_id)
+        .having(sa.func.count(sa.distinct(c.c.person_id))
+                >= rule_value(kind, "people", c.c.organisation_id))
     )
     restrict = None
     if person_ids is not None:
         restrict = Flag.case_id.in_(sa.select(affected.subquery().c.case_id))
-    return _upsert("case_review", sa.union_all(by_person, by_people), version, now, restrict)
+    return _upsert(kind, sa.union_all(by_person, by_people), now, restrict)

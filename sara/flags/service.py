@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, aliased
 
 from sara import policy
+from sara.audit import consultation
 from sara.audit import service as audit
 from sara.cases.models import ProblemCase
 from sara.core.paging import Paged
@@ -241,9 +242,15 @@ def _queue_rows(user, filters: QueueFilters, query: sa.Select, flag_case,
         people_alone = (query.where(Flag.case_id.is_(None), Flag.person_id.is_not(None))
                         .with_only_columns(Flag.person_id).order_by(None))
     around = _neighbourhoods_of_people(user.organisation_id, people_alone)
-    return [QueueRow(flag, case_ref, case_title, person_ref, person_name,
-                     [hood] if flag.case_id is not None else around.get(flag.person_id, []))
-            for flag, case_ref, case_title, hood, person_ref, person_name in rows]
+    queue = [QueueRow(flag, case_ref, case_title, person_ref, person_name,
+                      [hood] if flag.case_id is not None else around.get(flag.person_id, []))
+             for flag, case_ref, case_title, hood, person_ref, person_name in rows]
+    consultation.listed_references(
+        "flag", [f"flag:{row.flag.id}" for row in queue]
+        + [row.case_reference for row in queue] + [row.person_reference for row in queue],
+        case_ids=[row.flag.case_id for row in queue],
+        summary=consultation.counted(len(queue), "flag"))
+    return queue
 
 
 def _neighbourhoods_of_people(organisation_id: int, person_ids) -> dict[int, list[str]]:
@@ -282,11 +289,15 @@ RESCAN_JOBS = {
 _RESCANS_KEY = "sara_flag_rescans"
 
 
-def change_rule(kind: str, params: dict, user, *, seen_version: int | None = None) -> int | None:
-    """Store new numbers for the rule as its next version, audit the change and rescan once the
-    transaction commits. Returns the new version, or None when the numbers are unchanged.
-    `seen_version` is the version the user edited; if someone saved another since, FlagError."""
-    version, before = current_rule(kind)
+def change_rule(kind: str, params: dict, user, organisation, *,
+                seen_version: int | None = None) -> int | None:
+    """Store new numbers for `organisation`'s rule as its next version, audit the change and
+    rescan once the transaction commits. Returns the new version, or None when the numbers are
+    unchanged. `seen_version` is the version the user edited; if someone saved another since,
+    FlagError. Who may do this is the policy's business (policy.can_edit_flag_rules)."""
+    if not organisation.is_police:
+        raise FlagError("Only a police force has flag rules")
+    version, before = current_rule(kind, organisation.id)
     if seen_version is not None and seen_version != version:
         raise FlagError(f"Someone else changed this rule while you were editing it (it is now "
                         f"version {version}). Check the numbers below and save again.")
@@ -295,16 +306,18 @@ def change_rule(kind: str, params: dict, user, *, seen_version: int | None = Non
         return None
     try:
         with db.session.begin_nested():
-            db.session.add(FlagRule(kind=kind, version=version + 1, params=after,
-                                    created_by_id=user.id))
+            db.session.add(FlagRule(organisation_id=organisation.id, kind=kind,
+                                    version=version + 1, params=after, created_by_id=user.id))
     except sa.exc.IntegrityError:
-        # Two admins saving at once: the unique (kind, version) lets only one of them win.
+        # Two admins saving at once: the unique (force, kind, version) lets one of them win.
         raise FlagError("Someone else changed this rule at the same moment. Check the numbers "
                         "below and save again.") from None
     audit.record(
         "alteration", user=user, record_type="setting", record_ref=f"flag_rule:{kind}",
-        summary=f"Changed the flag rule '{FLAG_KINDS[kind]}' to version {version + 1}",
-        details={"before": before, "after": after, "version": version + 1,
+        summary=(f"Changed {organisation.name}'s flag rule '{FLAG_KINDS[kind]}' to version "
+                 f"{version + 1}"),
+        details={"organisation": organisation.name, "before": before, "after": after,
+                 "version": version + 1,
                  "changes": [{"field": key, "before": before.get(key), "after": value}
                              for key, value in after.items() if before.get(key) != value]},
     )

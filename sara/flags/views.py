@@ -57,10 +57,10 @@ def _queue_filters(is_resolved: bool) -> tuple[FlagFilterForm, service.QueueFilt
 
 def _export(is_resolved: bool):
     _form, filters = _queue_filters(is_resolved)
-    header, rows = exports.flag_rows(service.all_queue_rows(current_user, filters),
-                                     with_names=policy.can_lookup_people(current_user))
+    file = exports.flag_rows(service.all_queue_rows(current_user, filters),
+                             with_names=policy.can_lookup_people(current_user))
     return exports.csv_download(
-        header, rows, "resolved-flags.csv" if is_resolved else "flags.csv", record_type="flag",
+        file, "resolved-flags.csv" if is_resolved else "flags.csv", record_type="flag",
         what="resolved flags" if is_resolved else "flags from the flag queue",
     )
 

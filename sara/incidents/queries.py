@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from sara import policy
+from sara.audit import consultation
 from sara.cases.models import ProblemCase
 from sara.core.paging import Paged
 from sara.core.sql import month_bucket, month_range
@@ -59,17 +60,33 @@ def _local_midnight(day: date) -> datetime:
 
 
 def linked_incidents(case: ProblemCase) -> list[CaseIncident]:
-    return list(db.session.scalars(
+    """The incidents linked to a case, newest first (shown on the case: consulted)."""
+    links = list(db.session.scalars(
         sa.select(CaseIncident).join(Incident, Incident.id == CaseIncident.incident_id)
         .where(CaseIncident.case_id == case.id)
         .order_by(Incident.occurred_dt.desc(), Incident.id.desc())))
+    consultation.listed("incident", [link.incident for link in links], case_ids=[case.id],
+                        summary=f"Listed the incidents linked to {case.reference}")
+    return links
+
+
+def incident_people_shown(user, incident: Incident):
+    """The people on an incident, for those who may see them (each shown is a consultation of
+    their record); None for everyone else."""
+    if not policy.can_see_incident_people(user, incident):
+        return None
+    for link in incident.people:
+        consultation.viewed("person", link.person,
+                            summary=f"Viewed the personal details of {link.person.reference} "
+                                    f"on incident {incident.source_key}")
+    return incident.people
 
 
 def can_suggest(case: ProblemCase) -> bool:
     return bool(case.lsoa_code) or (case.latitude is not None and case.longitude is not None)
 
 
-def suggestions(case: ProblemCase, filters: SuggestionFilters) -> list[Suggestion]:
+def suggestions(user, case: ProblemCase, filters: SuggestionFilters) -> list[Suggestion]:
     """Incidents of the case's force, not yet linked to it, in the case's LSOA or within
     `filters.radius` metres of its location, in the period; nearest first, at most 200.
 
@@ -102,7 +119,7 @@ def suggestions(case: ProblemCase, filters: SuggestionFilters) -> list[Suggestio
     month_start = _local_midnight(filters.date_from.replace(day=1))
     already = sa.select(CaseIncident.incident_id).where(CaseIncident.case_id == case.id)
     query = (
-        policy.linkable_incidents(case)
+        policy.linkable_incidents(user, case)
         .add_columns(distance_sq.label("distance_sq"))
         .where(
             sa.or_(*near),
@@ -126,31 +143,35 @@ def suggestions(case: ProblemCase, filters: SuggestionFilters) -> list[Suggestio
     ]
 
 
-def find_linkable(case: ProblemCase, text: str) -> list[Incident]:
-    """The incidents of the case's force with this source reference or, failing that, this
-    number. Several only when sources share a reference."""
+def find_linkable(user, case: ProblemCase, text: str) -> list[Incident]:
+    """The incidents `user` may link to the case with this source reference or, failing that,
+    this number. Several only when sources share a reference."""
     text = text.strip()
-    linkable = policy.linkable_incidents(case).order_by(Incident.id).limit(5)
+    linkable = policy.linkable_incidents(user, case).order_by(Incident.id).limit(5)
     found = list(db.session.scalars(linkable.where(Incident.source_key == text)))
     if not found and text.isdigit() and len(text) < 18:
         found = list(db.session.scalars(linkable.where(Incident.id == int(text))))
     return found
 
 
-def linkable_by_ids(case: ProblemCase, ids: list[int]) -> list[Incident]:
+def linkable_by_ids(user, case: ProblemCase, ids: list[int]) -> list[Incident]:
+    ids = [i for i in ids if policy.is_an_id(i, policy.MAX_BIG_ID)]
     if not ids:
         return []
-    return list(db.session.scalars(policy.linkable_incidents(case)
+    return list(db.session.scalars(policy.linkable_incidents(user, case)
                                    .where(Incident.id.in_(ids)).order_by(Incident.id)))
 
 
 def visible_linked_cases(user, incident: Incident) -> list[ProblemCase]:
     """The cases this incident is linked to that `user` may see."""
-    return list(db.session.scalars(
+    cases = list(db.session.scalars(
         policy.visible_cases(user)
         .join(CaseIncident, CaseIncident.case_id == ProblemCase.id)
         .where(CaseIncident.incident_id == incident.id)
         .order_by(ProblemCase.reference)))
+    consultation.listed("case", cases,
+                        summary=f"Listed the cases incident {incident.source_key} is linked to")
+    return cases
 
 
 def visible_incident_ids(user, ids: list[int]) -> set[int]:
@@ -227,11 +248,14 @@ def incident_page(user, filters: IncidentFilters,
     query = filtered_incidents(user, filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     page = max(1, filters.page)
-    if (page - 1) * per_page >= total:
-        return IncidentPage([], total, page, per_page)
-    rows = db.session.scalars(query.order_by(Incident.occurred_dt.desc(), Incident.id.desc())
-                              .limit(per_page).offset((page - 1) * per_page))
-    return IncidentPage(list(rows), total, page, per_page)
+    rows = [] if (page - 1) * per_page >= total else list(db.session.scalars(
+        query.order_by(Incident.occurred_dt.desc(), Incident.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    consultation.listed("incident", rows, summary=f"Listed incidents ({total} found)", details={
+        "filters": {"neighbourhood_id": filters.neighbourhood_id,
+                    "month": filters.month and filters.month.isoformat()[:7],
+                    "asb_only": filters.is_asb_only, "page": page}})
+    return IncidentPage(rows, total, page, per_page)
 
 
 def count_incidents_by_month(user, filters: IncidentFilters, edges: list[datetime]) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -196,13 +197,17 @@ def store_upload(stream, filename: str | None, fmt: str) -> str:
     if fmt not in importer.FORMATS:
         raise IncidentError("Choose what kind of file it is", field="format")
     folder = uploads_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    # Uploads hold personal data: only the service's own user may read them, whatever the umask,
+    # and a folder left open by an older release is closed.
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
     relative = f"{UPLOADS}/{secrets.token_hex(16)}.csv"
     target = Path(current_app.instance_path) / relative
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     head, size = "", 0
     try:
-        with open(target, "xb") as out:
+        # O_EXCL as "xb" did: never write into a file that is already there.
+        with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
             while chunk := stream.read(_READ_CHUNK):
                 size += len(chunk)
                 if b"\x00" in chunk:

@@ -20,7 +20,6 @@ from wtforms import (
 from wtforms.validators import InputRequired
 
 from sara import policy
-from sara.audit import service as audit
 from sara.core.forms import BaseForm
 from sara.extensions import db
 from sara.incidents import queries, service
@@ -73,24 +72,15 @@ def new_incident():
     return render_template("incidents/new.html", form=form), _status(form)
 
 
-@bp.route("/incidents/<int:incident_id>")
+@bp.route("/incidents/<bigid:incident_id>")
 def show(incident_id: int):
     incident = policy.get_incident_or_404(current_user, incident_id)
-    people = incident.people if policy.can_see_incident_people(current_user, incident) else None
-    audit.record("consultation", user=current_user, record_type="incident",
-                 record_ref=incident.source_key, summary=f"Viewed incident {incident.source_key}")
-    for link in people or ():
-        audit.record("consultation", user=current_user, record_type="person",
-                     record_ref=link.person.reference,
-                     summary=f"Viewed the personal details of {link.person.reference} on "
-                             f"incident {incident.source_key}")
-    page = render_template(
+    people = queries.incident_people_shown(current_user, incident)
+    return render_template(
         "incidents/show.html", incident=incident, people=people, roles=PERSON_ROLES,
         sources=SOURCES,
         people_count=len(incident.people),
         cases=queries.visible_linked_cases(current_user, incident))
-    db.session.commit()
-    return page
 
 
 # --- the incident list ---------------------------------------------------------------------------
@@ -143,15 +133,7 @@ def incident_list():
         page=max(1, request.args.get("page", type=int) or 1),
     )
     page = queries.incident_page(current_user, filters)
-    audit.record("consultation", user=current_user, record_type="incident",
-                 record_ref="incident list",
-                 summary=f"Listed incidents ({page.total} found)",
-                 details={"filters": {"neighbourhood_id": filters.neighbourhood_id,
-                                      "month": filters.month and filters.month.isoformat()[:7],
-                                      "asb_only": filters.is_asb_only}})
-    rendered = render_template("incidents/list.html", form=form, page=page, filters=filters)
-    db.session.commit()
-    return rendered
+    return render_template("incidents/list.html", form=form, page=page, filters=filters)
 
 
 # --- uploading a file ----------------------------------------------------------------------------
@@ -240,7 +222,7 @@ def _render_case_incidents(case, link_form=None, status: int = 200):
     filters = _filters(filter_form)
     suggestions = None
     if can_link and queries.can_suggest(case):
-        suggestions = queries.suggestions(case, filters)
+        suggestions = queries.suggestions(current_user, case, filters)
     linked = queries.linked_incidents(case)
     shown = [link.incident for link in linked] + [s.incident for s in suggestions or ()]
     return render_template(
@@ -275,7 +257,7 @@ def link(reference: str):
     case = _case_to_link(reference)
     form = LinkIncidentForm()
     if form.validate_on_submit():
-        found = queries.find_linkable(case, form.incident.data)
+        found = queries.find_linkable(current_user, case, form.incident.data)
         if len(found) == 1:
             if service.link_incidents(case, current_user, found):
                 db.session.commit()
@@ -301,7 +283,7 @@ def link_selected(reference: str):
         flash("Those are not incidents that can be linked.", "error")
         return _back_to_list(case)
     ids = list(dict.fromkeys(form.incident_id.data or []))[:queries.SUGGESTION_LIMIT]
-    incidents = queries.linkable_by_ids(case, ids)
+    incidents = queries.linkable_by_ids(current_user, case, ids)
     if not incidents:
         flash("Select the incidents to link.", "error")
         return _back_to_list(case)

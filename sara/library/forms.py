@@ -1,4 +1,5 @@
-"""Filters for the library pages (GET forms: no CSRF token), and the admin's library switch."""
+"""Filters for the library pages (GET forms: no CSRF token), the admin's library switch, and the
+case study's own forms: writing it, and a supervisor publishing or withdrawing it."""
 
 from __future__ import annotations
 
@@ -6,14 +7,25 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
+    GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, StringField, SubmitField, ValidationError
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import InputRequired, Length
 
 from sara.cases.taxonomy import PROBLEM_TYPES, TACTIC_CATEGORIES, TRIANGLE_SIDES
-from sara.core.forms import BaseForm
+from sara.core.forms import MAX_TEXT, BaseForm
 from sara.evaluation.models import OUTCOMES
+from sara.library.models import CASE_STUDY_FIELDS, CASE_STUDY_SECTIONS, TITLE_LENGTH
+from sara.library.service import REQUIRED
 
 
 class FilterSelect(SelectField):
@@ -38,7 +50,7 @@ class _GetForm(BaseForm):
 class LibrarySearchForm(_GetForm):
     q = StringField(
         "Search", widget=GovTextInput(),
-        description="Words from the title, description, scanning summary, lessons or good practice",
+        description="Words from the case studies' titles and text",
         validators=[Length(max=200, message="Search must be 200 characters or fewer")],
     )
     problem_type = FilterSelect("Problem type", PROBLEM_TYPES, "Any type",
@@ -76,8 +88,46 @@ class LibraryAccessForm(BaseForm):
             ("yes", "Yes: staff of every partner organisation can read it"),
             ("no", "No: police staff only"),
         ],
-        description="Case studies are published without personal details. HMIC recommends "
-                    "sharing good practice with partners.",
+        description="The library shows only case studies written for publication and checked "
+                    "for the details of the people linked to each case, never the cases "
+                    "themselves. HMIC recommends sharing good practice with partners.",
         validators=[InputRequired(message="Choose whether partners can read the library")],
     )
     submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+
+_SECTIONS = {name: (label, hint) for name, label, hint in CASE_STUDY_SECTIONS}
+
+
+def _section(name: str):
+    label, hint = _SECTIONS[name]
+    limit = TITLE_LENGTH if name == "title" else MAX_TEXT
+    field, widget = (StringField, GovTextInput()) if name == "title" else (TextAreaField,
+                                                                              GovTextArea())
+    return field(label, widget=widget, description=hint, validators=[
+        InputRequired(message=REQUIRED[name]),
+        Length(max=limit, message=f"{label} must be {limit:,} characters or fewer"),
+    ])
+
+
+class CaseStudyForm(BaseForm):
+    """The case study: its own text, written for publication. `version` is empty until one
+    exists, so two officers writing the first one at once cannot overwrite each other."""
+
+    version = HiddenField()
+    title = _section("title")
+    problem = _section("problem")
+    analysis = _section("analysis")
+    response = _section("response")
+    assessment = _section("assessment")
+    lessons = _section("lessons")
+    submit = SubmitField("Save the case study", widget=GovSubmitInput())
+
+    def values(self) -> dict[str, str]:
+        return {name: self[name].data or "" for name in CASE_STUDY_FIELDS}
+
+
+class PublicationForm(BaseForm):
+    """A supervisor publishing or withdrawing the case study: the version they read."""
+
+    version = HiddenField()

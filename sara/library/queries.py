@@ -1,32 +1,40 @@
 """The good-practice library and the "what works" figures, as SQL.
 
-The library always starts from `policy.library_cases(user)` (approved evaluations marked good
-practice, published without personal details); "what works" always starts from
-`policy.visible_cases(user)` (every approved evaluation the user may see). Nothing here reads the
-people tables.
+The library always starts from `policy.library_cases(user)` (approved evaluations marked as good
+practice whose case study was published) and shows the published case study's own text, plus the
+structured labels it can be filtered by (problem type, tactic categories and sides, outcome):
+never the case's title, description, location, analysis, tactics' text or evaluation text. The
+pages get `LibraryEntry` values, not cases, so a template cannot reach the case's text.
+
+"What works" always starts from `policy.visible_cases(user)` (every approved evaluation the user
+may see) and shows figures and labels. Nothing here reads the people tables.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
 from sara import policy
-from sara.cases.models import CaseObjective, PlannedTactic, ProblemCase
+from sara.audit import consultation
+from sara.cases.models import PlannedTactic, ProblemCase
 from sara.cases.taxonomy import TACTIC_CATEGORIES, TRIANGLE_SIDES
 from sara.core.paging import Paged
-from sara.evaluation.models import Evaluation, TacticResult
+from sara.evaluation.models import EFFECTIVENESS, Evaluation, TacticResult
 from sara.extensions import db
+from sara.library.models import CaseStudy
 
-#: The columns free-text search looks in: narrative text only, never the location or people.
+#: The columns free-text search looks in: the published case study's text, and nothing else.
 SEARCHED_TEXT = (
-    ProblemCase.title,
-    ProblemCase.description,
-    ProblemCase.scan_summary,
-    Evaluation.good_practice_summary,
-    Evaluation.lessons,
+    CaseStudy.title,
+    CaseStudy.problem,
+    CaseStudy.analysis,
+    CaseStudy.response,
+    CaseStudy.assessment,
+    CaseStudy.lessons,
 )
 #: A query longer than this many words is cut, so a pasted essay cannot build a huge WHERE.
 MAX_SEARCH_TERMS = 10
@@ -42,9 +50,54 @@ class LibraryFilters:
     page: int = 1
 
 
+@dataclass(frozen=True)
+class TacticUsed:
+    """One planned tactic, by its labels only (its own description is the case's text)."""
+
+    category_label: str
+    side_label: str
+    #: An EFFECTIVENESS label, or None for a tactic planned after the evaluation
+    effectiveness_label: str | None
+    is_effective: bool
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    """What the library shows of one case."""
+
+    reference: str
+    title: str
+    problem: str
+    analysis: str
+    response: str
+    assessment: str
+    lessons: str
+    published_dt: datetime | None
+    force: str
+    problem_type_label: str
+    outcome: str | None
+    outcome_label: str | None
+    tactics: tuple[TacticUsed, ...] = ()
+
+    @property
+    def what_worked(self) -> list[TacticUsed]:
+        return [tactic for tactic in self.tactics if tactic.is_effective]
+
+
+def _entry(case: ProblemCase, tactics: tuple[TacticUsed, ...] = ()) -> LibraryEntry:
+    study, evaluation = case.case_study, case.evaluation
+    return LibraryEntry(
+        reference=case.reference, title=study.title, problem=study.problem,
+        analysis=study.analysis, response=study.response, assessment=study.assessment,
+        lessons=study.lessons, published_dt=study.published_dt, force=case.organisation.name,
+        problem_type_label=case.problem_type_label, outcome=evaluation.outcome,
+        outcome_label=evaluation.outcome_label, tactics=tactics,
+    )
+
+
 @dataclass
 class LibraryPage(Paged):
-    cases: list[ProblemCase]
+    entries: list[LibraryEntry]
     total: int
     page: int
     per_page: int
@@ -77,7 +130,8 @@ def _used_tactic(category: str | None, side: str | None) -> sa.ColumnElement[boo
 
 
 def library_query(user, filters: LibraryFilters) -> sa.Select:
-    """The library's search, from `policy.library_cases` (which joins the evaluation)."""
+    """The library's search, from `policy.library_cases` (which joins the evaluation and the
+    case study)."""
     query = policy.library_cases(user)
     if filters.text and filters.text.split():
         query = query.where(_text_condition(filters.text))
@@ -95,48 +149,39 @@ def library_page(user, filters: LibraryFilters, per_page: int) -> LibraryPage:
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     page = max(1, filters.page)
     if (page - 1) * per_page >= total:
-        return LibraryPage(cases=[], total=total, page=page, per_page=per_page)
+        return LibraryPage(entries=[], total=total, page=page, per_page=per_page)
     rows = db.session.scalars(
         query.options(
-            # The evaluation comes from the policy's own join; the force and neighbourhood are
+            # The evaluation and case study come from the policy's own joins; the force is
             # loaded with the same statement: one query for the whole page.
             contains_eager(ProblemCase.evaluation),
+            contains_eager(ProblemCase.case_study),
             joinedload(ProblemCase.organisation),
         )
-        .order_by(Evaluation.decided_dt.desc(), ProblemCase.reference.desc())
+        .order_by(CaseStudy.published_dt.desc(), ProblemCase.reference.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).unique().all()
-    return LibraryPage(cases=list(rows), total=total, page=page, per_page=per_page)
+    consultation.listed("case", rows,
+                        summary=consultation.counted(len(rows), "case study") + " in the library")
+    return LibraryPage(entries=[_entry(case) for case in rows], total=total, page=page,
+                       per_page=per_page)
 
 
 # --- the case study ----------------------------------------------------------------------------
 
-@dataclass
-class CaseStudy:
-    case: ProblemCase
-    evaluation: Evaluation
-    #: (objective, result key or None) in the order they were set
-    objectives: list[tuple[CaseObjective, str | None]]
-    #: (tactic, TacticResult or None): a tactic planned after sign-off was never evaluated
-    tactics: list[tuple[PlannedTactic, TacticResult | None]]
-
-    @property
-    def what_worked(self) -> list[PlannedTactic]:
-        return [tactic for tactic, result in self.tactics
-                if result is not None and result.effectiveness == "effective"]
-
-
-def case_study(case: ProblemCase) -> CaseStudy:
-    evaluation = case.evaluation
-    tactic_results = {row.tactic_id: row for row in evaluation.tactic_results}
-    objective_results = {row.objective_id: row.result for row in evaluation.objective_results}
-    return CaseStudy(
-        case=case,
-        evaluation=evaluation,
-        objectives=[(o, objective_results.get(o.id)) for o in case.objectives],
-        tactics=[(t, tactic_results.get(t.id)) for t in case.tactics],
-    )
+def case_study(case: ProblemCase) -> LibraryEntry:
+    """A case in the library (from `policy.get_case_study_or_404`), as the library shows it."""
+    results = {row.tactic_id: row for row in case.evaluation.tactic_results}
+    tactics = []
+    for tactic in case.tactics:
+        result = results.get(tactic.id)
+        tactics.append(TacticUsed(
+            category_label=tactic.category_label, side_label=tactic.triangle_side_label,
+            effectiveness_label=EFFECTIVENESS[result.effectiveness] if result else None,
+            is_effective=result is not None and result.effectiveness == "effective",
+        ))
+    return _entry(case, tuple(tactics))
 
 
 # --- what works --------------------------------------------------------------------------------
@@ -233,7 +278,8 @@ class WhatWorksFilters:
 
 def what_works_cases(user, filters: WhatWorksFilters) -> list[ProblemCase]:
     """The cases behind one figure of `what_works`: the same scope and conditions, one row per
-    case, so the list is exactly as long as the figure."""
+    case, so the list is exactly as long as the figure. Each comes with its case study (or none)
+    loaded, so the list can link a published one by its own title."""
     used = sa.select(TacticResult.evaluation_id).join(
         PlannedTactic, PlannedTactic.id == TacticResult.tactic_id)
     if filters.category:
@@ -243,12 +289,17 @@ def what_works_cases(user, filters: WhatWorksFilters) -> list[ProblemCase]:
     query = (
         policy.visible_cases(user)
         .join(Evaluation, Evaluation.case_id == ProblemCase.id)
+        .outerjoin(CaseStudy, CaseStudy.case_id == ProblemCase.id)
         .where(Evaluation.status == "approved", Evaluation.id.in_(used))
-        .options(contains_eager(ProblemCase.evaluation))
+        .options(contains_eager(ProblemCase.evaluation), contains_eager(ProblemCase.case_study))
         .order_by(Evaluation.decided_dt.desc(), ProblemCase.reference.desc())
     )
     if filters.outcome:
         query = query.where(Evaluation.outcome == filters.outcome)
     if filters.problem_type:
         query = query.where(ProblemCase.problem_type == filters.problem_type)
-    return list(db.session.scalars(query).unique())
+    cases = list(db.session.scalars(query).unique())
+    consultation.listed("case", cases,
+                        summary=consultation.counted(len(cases), "case") + " behind a figure of "
+                                                                           "what works")
+    return cases

@@ -6,19 +6,18 @@ policy does not let read the library (partners, when an admin has closed it to t
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
 from sara import policy
+from sara.audit import consultation
 from sara.cases.taxonomy import (
-    ANALYSIS_FIELDS,
     PROBLEM_TYPES,
     SCANNING_SOURCES,
     TACTIC_CATEGORIES,
     TRIANGLE_SIDES,
 )
 from sara.core.types import today
-from sara.evaluation import service as evaluation_service
 from sara.evaluation.models import (
     DELIVERY,
     DISPLACEMENT_TYPES,
@@ -104,10 +103,7 @@ def case_study(case_reference: str):
     # library is published wider than that), so it stays out of the case access matrix.
     case = policy.get_case_study_or_404(current_user, case_reference)
     # A view of a published case study is still a consultation of the case: audited once.
-    g.audited_case = case
-    study = queries.case_study(case)
-    return render_template(
-        "library/case_study.html", study=study, case=case, evaluation=study.evaluation,
-        impact=evaluation_service.impact(study.evaluation), analysis_fields=ANALYSIS_FIELDS,
-        labels=LABELS, printed_on=today(),
-    )
+    consultation.viewed("case", case)
+    # The template gets the published case study only, never the case.
+    return render_template("library/case_study.html", study=queries.case_study(case),
+                           printed_on=today())

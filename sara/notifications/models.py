@@ -27,6 +27,8 @@ class Notification(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     #: Path within the app to the thing the notification is about
     link: Mapped[str | None] = mapped_column(sa.String(300))
+    #: The case it is about, if any: reading the inbox is a consultation of it
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("problem_cases.id"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: pending -> sending (claimed by one worker) -> sent, or failed after the last retry

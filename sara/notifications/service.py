@@ -7,6 +7,7 @@ the task claims each row before sending, so a retried or redelivered task never 
 
 from __future__ import annotations
 
+import os
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -17,6 +18,8 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from sara.audit import consultation
+from sara.cases.models import ProblemCase
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.notifications.models import Notification
@@ -25,7 +28,7 @@ _PENDING_KEY = "sara_new_notifications"
 
 
 def notify(users, *, kind: str, event_key: str, subject: str, body: str,
-           link: str | None = None, exclude=None) -> list[Notification]:
+           link: str | None = None, case=None, exclude=None) -> list[Notification]:
     """Notify each user (once per event_key); returns the notifications created now."""
     recipients = {u.id: u for u in users if u is not None and u.is_enabled}
     if exclude is not None:
@@ -40,7 +43,8 @@ def notify(users, *, kind: str, event_key: str, subject: str, body: str,
     created = []
     for user_id in sorted(set(recipients) - already):
         notification = Notification(user_id=user_id, kind=kind, event_key=event_key,
-                                    subject=subject[:200], body=body, link=link)
+                                    subject=subject[:200], body=body, link=link,
+                                    case_id=getattr(case, "id", None))
         db.session.add(notification)
         created.append(notification)
     db.session.flush()
@@ -75,10 +79,19 @@ def unread_count(user) -> int:
 
 
 def for_user(user, limit: int = 100) -> list[Notification]:
-    return list(db.session.scalars(
+    """The user's latest notifications (the inbox: a consultation of the cases they name)."""
+    notifications = list(db.session.scalars(
         sa.select(Notification).where(Notification.user_id == user.id)
         .order_by(Notification.created_dt.desc(), Notification.id.desc()).limit(limit)
     ))
+    case_ids = [n.case_id for n in notifications if n.case_id]
+    references = dict(db.session.execute(
+        sa.select(ProblemCase.id, ProblemCase.reference).where(ProblemCase.id.in_(case_ids))
+    ).all()) if case_ids else {}
+    consultation.listed_references(
+        "case", [references[i] for i in case_ids], case_ids=case_ids,
+        summary=consultation.counted(len(notifications), "notification"))
+    return notifications
 
 
 def mark_all_read(user) -> int:
@@ -141,6 +154,12 @@ def deliver(message: EmailMessage) -> None:
             smtp.send_message(message)
         return
     outbox = Path(config["MAIL_OUTBOX"])
-    outbox.mkdir(parents=True, exist_ok=True)
+    # Mail holds personal data and reset links: only the service's own user may read it, whatever
+    # the umask, and a folder left open by an older release is closed.
+    outbox.mkdir(mode=0o700, parents=True, exist_ok=True)
+    outbox.chmod(0o700)
     name = message["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
-    (outbox / f"{name}.eml").write_bytes(bytes(message))
+    descriptor = os.open(outbox / f"{name}.eml", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        os.fchmod(out.fileno(), 0o600)  # a file already there keeps its old mode otherwise
+        out.write(bytes(message))

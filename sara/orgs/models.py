@@ -31,6 +31,10 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     #: One of ORG_KINDS; only police organisations own problem cases
     kind: Mapped[str] = mapped_column(sa.String(32))
+    #: A force's choice: whether partner organisations read its good-practice case studies
+    #: (HMIC recommendation 5: share good practice with partners)
+    is_library_open_to_partners: Mapped[bool] = mapped_column(default=True,
+                                                              server_default=sa.true())
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     neighbourhoods: Mapped[list[Neighbourhood]] = relationship(

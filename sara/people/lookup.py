@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from sara.audit import consultation
 from sara.extensions import db
 from sara.flags.models import Flag
 from sara.people import matching
@@ -60,6 +61,13 @@ def lookup(organisation_id: int, *, name: str = "", phone: str = "", address: st
         .order_by(Person.id).limit(MAX_RESULTS)
     ).all()
     people = sorted(people, key=lambda p: (p.name_key, p.id))
+    # Each person shown is a consultation of their record; a search that found no one is
+    # logged too (with what was searched for).
+    searched = {k: v for k, v in (("name", name), ("phone", phone), ("address", address),
+                                  ("postcode", postcode)) if v}
+    consultation.listed("person", people, details={"search": searched}, even_if_empty=True,
+                        summary="Shown in a caller lookup" if people
+                        else "Caller lookup with no match")
     if not people:
         return []
     ids = [p.id for p in people]

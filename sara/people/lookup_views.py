@@ -9,9 +9,7 @@ from wtforms import StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 from sara import policy
-from sara.audit import service as audit
 from sara.core.forms import BaseForm
-from sara.extensions import db
 from sara.people.lookup import lookup
 
 bp = Blueprint("lookup", __name__)
@@ -32,18 +30,6 @@ class LookupForm(BaseForm):
     submit = SubmitField("Look up", widget=GovSubmitInput())
 
 
-def record_lookup(user, hits, criteria: dict) -> None:
-    """Each person shown is a consultation of their record; an empty search is logged too."""
-    searched = {k: v for k, v in criteria.items() if v}
-    for hit in hits:
-        audit.record("consultation", user=user, record_type="person",
-                     record_ref=hit.person.reference,
-                     summary="Shown in a caller lookup", details={"search": searched})
-    if not hits:
-        audit.record("consultation", user=user, record_type="person", record_ref=None,
-                     summary="Caller lookup with no match", details={"search": searched})
-
-
 @bp.route("/lookup")
 def lookup_page():
     if not policy.can_lookup_people(current_user):
@@ -54,6 +40,4 @@ def lookup_page():
     if searched and form.validate():
         criteria = {k: form[k].data or "" for k in ("name", "phone", "address", "postcode")}
         hits = lookup(current_user.organisation_id, **criteria)
-        record_lookup(current_user, hits, criteria)
-        db.session.commit()
     return render_template("lookup/lookup.html", form=form, hits=hits)

@@ -277,6 +277,3 @@ def person_incidents(person: Person, viewer):
     ).all()
 
 
-def record_person_viewed(person: Person, viewer, summary: str = "Viewed the person page") -> None:
-    audit.record("consultation", user=viewer, record_type="person", record_ref=person.reference,
-                 summary=summary)

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from sara import policy
 from sara.admin.forms import ConfirmForm
-from sara.audit import service as audit
+from sara.audit import consultation
 from sara.extensions import db
 from sara.flags.service import live_flags_for_person
 from sara.people import merge as merging
@@ -118,21 +118,7 @@ def _first_error(form) -> str:
 # --- a person's page ---------------------------------------------------------------------------
 
 def _person_or_404(person_ref: str):
-    """The person, if the signed-in user may see their page; otherwise a 404 (audited), whether
-    the profile does not exist, belongs to another force, or the user is a partner."""
-    person = None
-    if policy.can_lookup_people(current_user):
-        person = service.get_person(current_user.organisation_id, person_ref)
-    if person is None or not policy.can_view_person(current_user, person):
-        reference = service.clean_reference(person_ref)
-        if reference is not None:
-            # Something that is not a reference at all (NUL bytes, a 300-digit number) is no
-            # attempt on a record: it is only answered 404.
-            audit.record("access_denied", user=current_user, record_type="person",
-                         record_ref=reference, summary=f"Refused {request.method} {request.path}")
-            db.session.commit()
-        abort(404)
-    return person
+    return policy.get_person_or_404(current_user, person_ref)
 
 
 def _person_to_merge(person_ref: str):
@@ -145,11 +131,16 @@ def _person_to_merge(person_ref: str):
 @person_bp.route("/<person_ref>")
 def show(person_ref: str):
     person = _person_or_404(person_ref)
-    page = render_template(
+    cases = service.person_cases(person, current_user)
+    incidents = service.person_incidents(person, current_user)
+    consultation.listed("case", [case for case, _links in cases],
+                        summary=f"Listed the cases of {person.reference}")
+    consultation.listed("incident", [incident for _link, incident in incidents],
+                        summary=f"Listed the incidents of {person.reference}")
+    return render_template(
         "people/show.html", person=person,
         flags=live_flags_for_person(person),
-        cases=service.person_cases(person, current_user),
-        incidents=service.person_incidents(person, current_user),
+        cases=cases, incidents=incidents,
         provenance=merging.provenance(person),
         merges=merging.merges_into(person),
         merged_into=merging.merged_into(person),
@@ -158,9 +149,6 @@ def show(person_ref: str):
         roles=PERSON_ROLES, labels=merging.DETAILS,
         merge_form=MergeForm(formdata=None, meta={"csrf": False}),
     )
-    service.record_person_viewed(person, current_user)
-    db.session.commit()
-    return page
 
 
 @person_bp.route("/<person_ref>/merge", methods=["GET", "POST"])
@@ -195,16 +183,13 @@ def merge(person_ref: str):
                 flash(f"{record.record['merged']} was merged into this profile. If that was a "
                       f"mistake, undo it under 'Merged profiles'.", "success")
                 return redirect(url_for("person.show", person_ref=kept.reference))
-    page = render_template(
+    if other is not None:
+        for person in (kept, other):
+            consultation.viewed("person", person, summary="Compared for a merge of profiles")
+    return render_template(
         "people/merge.html", form=form, kept=kept, other=other,
         comparison=_comparison(kept, other) if other is not None else None,
     )
-    if other is not None:
-        for person in (kept, other):
-            service.record_person_viewed(person, current_user,
-                                         summary="Compared for a merge of profiles")
-        db.session.commit()
-    return page
 
 
 def _comparison(kept, other) -> dict:

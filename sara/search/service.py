@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from sara import policy
+from sara.audit import consultation
 from sara.cases.models import ProblemCase
 from sara.cases.queries import shared_conditions
 from sara.core.paging import Paged
@@ -195,12 +196,17 @@ def search_page(user, filters: SearchFilters, per_page: int) -> SearchPage:
     ranked = _ranked(user, filters)
     total = count(user, filters) if ranked is not None else 0
     if ranked is None or (page - 1) * per_page >= total:
+        # A search that found nothing (or a page past the end) is a consultation too.
+        consultation.listed("case", [], details={"search": filters.text}, even_if_empty=True,
+                            summary="Listed 0 cases in search results")
         return SearchPage(hits=[], total=total, page=page, per_page=per_page)
     query, score = ranked
     cases = [case for case, _score in db.session.execute(
         _ordered(query, score).limit(per_page).offset((page - 1) * per_page))]
     snippets = _snippets(filters.text, [case.id for case in cases])
     hits = [SearchHit(case, render_snippet(snippets.get(case.id, ""))) for case in cases]
+    consultation.listed("case", cases, details={"search": filters.text},
+                        summary=consultation.counted(len(cases), "case") + " in search results")
     return SearchPage(hits=hits, total=total, page=page, per_page=per_page)
 
 

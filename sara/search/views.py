@@ -10,8 +10,6 @@ from sara.cases import queries
 from sara.cases.taxonomy import STATUSES
 from sara.core import exports
 from sara.core.templating import format_date
-from sara.extensions import db
-from sara.people.lookup_views import record_lookup
 from sara.search import service
 from sara.search.forms import SearchForm
 
@@ -67,9 +65,6 @@ def search():
         if found is not None:
             people, criteria = found
             people_by = next(iter(criteria))
-            # Shown people are consultations of their records, as on the caller lookup.
-            record_lookup(current_user, people, criteria)
-            db.session.commit()
     return render_template("search/search.html", form=form, filters=filters, page=page,
                            people=people, people_by=people_by,
                            searched=bool(request.args.get("q", "").strip()))
@@ -81,8 +76,9 @@ def export():
     cases = service.all_results(current_user, filters) if filters.text else []
     header = ["Reference", "Title", "Problem type", "Stage", "Status", "Neighbourhood",
               "Opened", "Last updated"]
-    rows = ([case.reference, case.title, case.problem_type_label, case.stage_label,
+    rows = [[case.reference, case.title, case.problem_type_label, case.stage_label,
              STATUSES[case.status], case.neighbourhood.name, format_date(case.created_dt),
-             format_date(case.updated_dt)] for case in cases)
-    return exports.csv_download(header, rows, "search-results.csv", record_type="case",
+             format_date(case.updated_dt)] for case in cases]
+    file = exports.Disclosed(header, rows, [c.id for c in cases], [c.reference for c in cases])
+    return exports.csv_download(file, "search-results.csv", record_type="case",
                                 what="cases from a search")

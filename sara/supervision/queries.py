@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from sara.audit import consultation
 from sara.cases.models import ProblemCase
 from sara.cases.queries import (
     EVALUATION_FILTERS,
@@ -93,20 +94,27 @@ class Queue:
 def supervisor_queue(user, now: datetime | None = None, today: date | None = None) -> Queue:
     now, today = now or utcnow(), today or local_today()
     neighbourhoods, total = _counts_by_neighbourhood(user, now, today)
-    return Queue(
+    queue = Queue(
         reviews_due=_reviews_due(user, now, today, total.review_due),
         awaiting_sign_off=_awaiting_sign_off(user, now, today),
         closed_unevaluated=_closed_unevaluated(user, now, today),
         neighbourhoods=neighbourhoods,
         total=total,
     )
+    shown = {row.case.id: row.case for rows in (queue.reviews_due.rows,
+                                                queue.awaiting_sign_off.rows) for row in rows}
+    shown.update((case.id, case) for case, _state in queue.closed_unevaluated.rows)
+    consultation.listed("case", shown.values(),
+                        summary=consultation.counted(len(shown), "case") + " on the review queue")
+    return queue
 
 
 # --- the three lists ---------------------------------------------------------------------------
 
-def _due_on(last_seen: datetime, next_review_date: date | None) -> date:
-    """When the review fell due, by the rule of sara.cases.queries.review_due."""
-    days = current_rule("review_overdue")[1]["days"]
+def _due_on(last_seen: datetime, next_review_date: date | None, organisation_id: int) -> date:
+    """When the review fell due, by the rule (the owning force's) of
+    sara.cases.queries.review_due."""
+    days = current_rule("review_overdue", organisation_id)[1]["days"]
     lapsed = (last_seen + timedelta(days=days)).astimezone(local_zone()).date()
     return min(lapsed, next_review_date) if next_review_date else lapsed
 
@@ -116,11 +124,12 @@ def _reviews_due(user, now, today, total: Count) -> CaseList:
     of the due cases, and only the cases shown are loaded."""
     query = filtered_cases(user, CaseFilters(review="due"), now, today).with_only_columns(
         ProblemCase.id, ProblemCase.reference, ProblemCase.last_reviewed_dt,
-        ProblemCase.created_dt, ProblemCase.next_review_date,
+        ProblemCase.created_dt, ProblemCase.next_review_date, ProblemCase.organisation_id,
     )
     due = []
-    for case_id, reference, last_reviewed, created, next_review in db.session.execute(query):
-        due_on = _due_on(last_reviewed or created, next_review)
+    for case_id, reference, last_reviewed, created, next_review, force in db.session.execute(
+            query):
+        due_on = _due_on(last_reviewed or created, next_review, force)
         due.append((due_on, reference, case_id))
     due.sort()
     shown = [case_id for _, _, case_id in due[:QUEUE_ROWS]]
@@ -134,7 +143,6 @@ def _reviews_due(user, now, today, total: Count) -> CaseList:
 
 def _awaiting_sign_off(user, now, today) -> CaseList:
     filters = CaseFilters(evaluation="submitted")
-    limit_days = current_rule("evaluation_unsigned")[1]["days"]
     query = (
         filtered_cases(user, filters, now, today)
         .add_columns(Evaluation.submitted_dt)
@@ -146,7 +154,8 @@ def _awaiting_sign_off(user, now, today) -> CaseList:
         waited = now - submitted_dt if submitted_dt else timedelta(0)
         rows.append(AwaitingSignOff(
             case=case, submitted_dt=submitted_dt, days_waiting=waited.days,
-            is_late=submitted_dt is not None and submitted_dt < now - timedelta(days=limit_days),
+            is_late=submitted_dt is not None and submitted_dt < now - timedelta(
+                days=current_rule("evaluation_unsigned", case.organisation_id)[1]["days"]),
         ))
     return CaseList(total=_total(user, filters, now, today, evaluation="submitted"), rows=rows)
 

@@ -20,6 +20,7 @@ def queue():
     return render_template(
         "supervision/queue.html", queue=queries.supervisor_queue(current_user),
         stages=STAGES, stage_order=STAGE_ORDER, evaluation_states=EVALUATION_FILTERS,
-        sign_off_days=queries.current_rule("evaluation_unsigned")[1]["days"],
-        review_days=queries.current_rule("review_overdue")[1]["days"],
+        sign_off_days=queries.current_rule("evaluation_unsigned",
+                                           current_user.organisation_id)[1]["days"],
+        review_days=queries.current_rule("review_overdue", current_user.organisation_id)[1]["days"],
     )
