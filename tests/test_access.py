@@ -59,6 +59,10 @@ def world(police, make_org, make_user, make_case):
         "partner_contribute": make_user("partner", org=housing),
         "partner_no_share": make_user("partner", org=probation),
         "named_user": make_user("partner", org=fire),
+        # Administering an organisation gives no sight of cases (issue 11): another force's
+        # admin and the admin of a partner organisation the case was not shared with.
+        "other_force_admin": make_user("admin", org=other_force),
+        "partner_admin_no_share": make_user("admin", org=probation),
     }
     case = make_case(owner=owner, title="Shared problem", scan_summary="Pattern",
                      analysis_victim="Shoppers")
@@ -241,7 +245,8 @@ def test_view_partner_cannot_add_a_note(world, browser):
 
 # --- lists and counts --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("actor", ["other_force_officer", "partner_no_share"])
+@pytest.mark.parametrize("actor", ["other_force_officer", "partner_no_share", "other_force_admin",
+                                   "partner_admin_no_share"])
 def test_lists_and_counts_never_show_an_unshared_case(world, browser, actor):
     signed_in = browser(world.users[actor])
     for path in ("/cases", "/cases/mine", "/cases?status=open", "/cases?sort=title&dir=asc",
