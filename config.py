@@ -107,6 +107,9 @@ def build_config(env: str | None = None, overrides: dict | None = None) -> dict:
         "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "sara"),
         "RATELIMIT_HEADERS_ENABLED": False,
+        # With Redis down, each web process counts failed sign-ins in memory until it is back:
+        # signing in keeps working, and is still throttled (per process).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Failed sign-ins only (see README, "Signing in"): per account from one address, and per
         # address across all accounts. No limit is per account alone, so that a stranger
         # elsewhere cannot lock the real user out.
@@ -132,6 +135,8 @@ def build_config(env: str | None = None, overrides: dict | None = None) -> dict:
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
             "broker_connection_retry_on_startup": True,
+            # A request's hand-over to a broker that is down fails fast: the outbox keeps it.
+            "broker_connection_timeout": 3,
             "timezone": "Europe/London",
             "enable_utc": True,
         },
@@ -161,6 +166,11 @@ def build_config(env: str | None = None, overrides: dict | None = None) -> dict:
             raise ConfigError(f"{name} must be at least 1")
     if config["TRUSTED_PROXIES"] < 0:
         raise ConfigError("TRUSTED_PROXIES must be 0 or more")
+    if broker_url.startswith(("redis://", "rediss://")):
+        # Redis hands an unacknowledged message to another worker after this long: longer than
+        # the longest task (a whole force's import, the nightly scans), or it would run twice
+        # at once. A worker that dies is noticed at once (task_reject_on_worker_lost).
+        config["CELERY"]["broker_transport_options"] = {"visibility_timeout": 6 * 3600}
     if config["ARGON2_TIME_COST"] < 2 or config["ARGON2_MEMORY_COST"] < 19456:
         raise ConfigError("Argon2 parameters below OWASP ASVS 5.0 (t>=2, m>=19 MiB) are refused")
     if database_url.startswith("sqlite"):

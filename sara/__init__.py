@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
+from sara.core import unit_of_work
 from sara.extensions import csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,9 +90,11 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
 
     app.cli.add_command(sara_cli)
 
-    from worker import celery_init_app
+    from sara.core import jobs
 
-    celery_init_app(app)
+    jobs.celery_init_app(app)
+    # Last to run after each request, once its response is final: its one commit.
+    unit_of_work.register(app)
     return app
 
 
@@ -190,7 +193,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # Page views only read (WAL lets them read while a worker holds the write lock, e.g.
         # during a long import); everything else takes the write lock at once.
         reading = (has_request_context() and request.method in ("GET", "HEAD")
-                   and not g.get("writing_audit"))
+                   and not unit_of_work.is_writing())
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 

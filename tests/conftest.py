@@ -162,6 +162,16 @@ def clock():
 
 
 @pytest.fixture(autouse=True)
+def _broker_not_quiet():
+    """A failed hand-over quiets the outbox's fast path for a while, process-wide: one test's
+    broker failure must not change what the next test sees."""
+    from sara.core import outbox
+
+    outbox._broker_down_until = 0.0
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _db_transaction(request, app, clock):
     """Run each test inside a transaction that is rolled back afterwards.
 
@@ -227,6 +237,54 @@ def _empty_all_tables() -> None:
             return
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+_OTHER_ENGINES: dict = {}
+
+
+def seen_by_another_process(statement):
+    """What a fresh connection of another process (a worker) would read now: only committed
+    rows. On an engine of its own without the app's SQLite begin hook, so reading never waits on
+    a write lock the test's own request may hold."""
+    url = db.engine.url
+    if url not in _OTHER_ENGINES:
+        _OTHER_ENGINES[url] = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with _OTHER_ENGINES[url].connect() as connection:
+        return connection.scalar(statement)
+
+
+def intercept_task(app, monkeypatch, name: str, handle) -> None:
+    """Call `handle(*args)` instead of handing the task `name` (e.g. "check_people") to the
+    broker; every other task is handed over as usual."""
+    celery = app.extensions["celery"]
+    real = celery.send_task
+
+    def send_task(task, args=(), kwargs=None, **options):
+        if task.removeprefix("worker.tasks.") == name:
+            return handle(*args)
+        return real(task, args=args, kwargs=kwargs, **options)
+
+    monkeypatch.setattr(celery, "send_task", send_task)
+
+
+@pytest.fixture
+def sent_tasks(app, monkeypatch):
+    """The tasks the outbox hands to the broker, as (task name, args), in order; nothing really
+    leaves. `sent_tasks.named(name)` gives the args of one task's messages."""
+
+    class Sent(list):
+        def named(self, name: str) -> list:
+            return [args for task, args in self if task == name.rsplit(".", 1)[-1]
+                    or task == name]
+
+    sent = Sent()
+    celery = app.extensions["celery"]
+
+    def send_task(name, args=(), kwargs=None, **_options):
+        sent.append((name.removeprefix("worker.tasks."), list(args)))
+
+    monkeypatch.setattr(celery, "send_task", send_task)
+    return sent
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 
 from sara.actions import service
 from sara.actions.models import Action, ActionEntry
+from sara.core import unit_of_work
+from sara.core.outbox import unsent
 from sara.core.types import today
 from sara.extensions import db
 from sara.flags.models import Flag
@@ -348,19 +350,16 @@ def test_notes_notify_the_allocator_and_the_owner(setup, browser):
     assert "2 unread" in inbox and "Spoke to them" in inbox
 
 
-def test_email_is_enqueued_after_commit_and_not_on_rollback(app, setup, monkeypatch):
+def test_email_is_enqueued_after_commit_and_not_on_rollback(app, setup, sent_tasks):
     case, people, _ = setup
-    sent = []
-    from worker import tasks
-
-    monkeypatch.setattr(tasks.send_notification_emails, "delay", lambda ids: sent.append(ids))
     service.create_action(case, people["owner"], _values(allocation=f"user:{people['council_a'].id}"))
-    assert sent == []  # nothing leaves before the commit
-    db.session.rollback()
-    assert sent == []  # ...and a rolled-back change never sends
+    assert sent_tasks == []  # nothing leaves before the commit
+    unit_of_work.rollback()
+    assert sent_tasks == [] and unsent() == 0  # ...and a rolled-back change never sends
     service.create_action(case, people["owner"], _values(allocation=f"user:{people['council_a'].id}"))
-    db.session.commit()
-    assert len(sent) == 1 and len(sent[0]) == 1
+    unit_of_work.commit()
+    [ids] = sent_tasks.named("send_notification_emails")
+    assert len(ids[0]) == 1 and unsent() == 0
 
 
 def _outbox(app) -> list[Path]:
@@ -479,20 +478,17 @@ def test_a_real_worker_runs_the_overdue_scan(app, police, make_user, make_case, 
         assert app.extensions["celery"].conf.broker_url.startswith("redis://")
 
 
-def test_nothing_is_enqueued_when_only_a_savepoint_is_released(app, setup, monkeypatch):
+def test_nothing_is_enqueued_when_only_a_savepoint_is_released(app, setup, sent_tasks):
     """A savepoint inside the request (a new reference series starts with one) is not the
     commit: the e-mail must wait for the real one."""
     case, people, _ = setup
-    sent = []
     from sara.core.references import next_number
-    from worker import tasks
 
-    monkeypatch.setattr(tasks.send_notification_emails, "delay", lambda ids: sent.append(ids))
     service.create_action(case, people["owner"], _values(allocation=f"user:{people['council_a'].id}"))
     next_number("a-brand-new-series")  # releases a savepoint
-    assert sent == []
-    db.session.commit()
-    assert len(sent) == 1
+    assert sent_tasks == []
+    unit_of_work.commit()
+    assert len(sent_tasks.named("send_notification_emails")) == 1
 
 
 def test_reopening_an_overdue_action_flags_and_notifies_at_once(setup):

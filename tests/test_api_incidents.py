@@ -18,7 +18,8 @@ from sara.incidents import service as incident_service
 from sara.incidents.models import Incident, IncidentImport, IncidentPerson
 from sara.people import matching
 from sara.people.models import Person
-from worker.tasks import check_people, import_incidents_file
+from tests.conftest import intercept_task, seen_by_another_process
+from worker.tasks import import_incidents_file
 
 CAD_HEADER = ("incident_ref,occurred_at,category,is_asb,location,postcode,latitude,longitude,"
               "caller_name,caller_phone,caller_address,caller_dob,description")
@@ -46,7 +47,7 @@ def person(police):
 
 
 @pytest.fixture
-def sent_checks(monkeypatch, request):
+def sent_checks(app, monkeypatch, request):
     """The people whose flag checks went to the worker, each with whether a fresh connection
     (another process) could already see the new incident's people then."""
     sent = []
@@ -54,29 +55,27 @@ def sent_checks(monkeypatch, request):
     def delay(person_ids):
         visible = None
         if request.node.get_closest_marker("committed"):
-            with db.engine.connect() as connection:
-                visible = connection.scalar(sa.select(sa.func.count()).select_from(
-                    IncidentPerson).where(IncidentPerson.person_id.in_(person_ids)))
+            visible = seen_by_another_process(sa.select(sa.func.count()).select_from(
+                IncidentPerson).where(IncidentPerson.person_id.in_(person_ids)))
         sent.append((set(person_ids), visible))
 
-    monkeypatch.setattr(check_people, "delay", delay)
+    intercept_task(app, monkeypatch, "check_people", delay)
     return sent
 
 
 @pytest.fixture
-def queued_imports(monkeypatch, request):
+def queued_imports(app, monkeypatch, request):
     """Import ids sent to the worker, with the state another process saw when it was sent."""
     sent = []
 
     def delay(import_id):
         state = None
         if request.node.get_closest_marker("committed"):
-            with db.engine.connect() as connection:
-                state = connection.scalar(sa.select(IncidentImport.state)
-                                          .where(IncidentImport.id == import_id))
+            state = seen_by_another_process(sa.select(IncidentImport.state)
+                                            .where(IncidentImport.id == import_id))
         sent.append((import_id, state))
 
-    monkeypatch.setattr(import_incidents_file, "delay", delay)
+    intercept_task(app, monkeypatch, "import_incidents_file", delay)
     return sent
 
 

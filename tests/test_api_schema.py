@@ -40,7 +40,6 @@ from sara.flags.models import Flag
 from sara.incidents.models import Incident, IncidentImport, IncidentPerson
 from sara.people import matching
 from sara.people.models import Person
-from worker.tasks import check_people, import_incidents_file
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
@@ -67,10 +66,9 @@ class _FreshContextApp:
 
 
 @pytest.fixture
-def seeded(police, make_user, make_case, monkeypatch):
+def seeded(app, police, make_user, make_case, monkeypatch):
     # Nothing may reach the broker from here: the test's rows are rolled back afterwards.
-    monkeypatch.setattr(import_incidents_file, "delay", lambda *args, **kwargs: None)
-    monkeypatch.setattr(check_people, "delay", lambda *args, **kwargs: None)
+    monkeypatch.setattr(app.extensions["celery"], "send_task", lambda *args, **kwargs: None)
 
     supervisor = make_user("supervisor", name="Schema Supervisor")
     case = make_case(owner=supervisor, scan_summary="Pattern", analysis_location="Alley")

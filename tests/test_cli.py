@@ -45,6 +45,7 @@ def test_create_user_reads_password_from_environment_and_can_sign_in(app, client
 
 def test_create_user_refuses_unknown_org_short_password_and_wrong_role(app, police, make_org):
     make_org("District Council", kind="local_authority")
+    db.session.commit()  # each refused command rolls back its own work, and only that
     env = {"SARA_PASSWORD": "a very long passphrase"}
     result = _run(app, "create-user", "a@example.org", "--name", "A", "--org", "Nowhere",
                   "--role", "officer", env=env)

@@ -171,8 +171,9 @@ def test_a_partners_search_is_audited_with_the_cases_it_listed(app, make_case, o
     make_case(title="Graffiti in the park")  # not shared: never listed, never logged
     sharing.share_with_organisation(shared, officer, council, "view")
     db.session.commit()
+    signed_in = browser(partner)
     before = _last_event_id()
-    html = browser(partner).get("/search?q=graffiti").get_data(as_text=True)
+    html = signed_in.get("/search?q=graffiti").get_data(as_text=True)
     assert shared.reference in html
     rows = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.id > before, AuditEvent.user_id == partner.id)).all()

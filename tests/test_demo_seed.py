@@ -476,22 +476,21 @@ def test_seed_flags_repeat_victims_and_case_reviews():
     assert hit.case_review and hit.case_review[0]["case_id"] == by_person[0].case_id
 
 
-def test_seed_leaves_the_instant_checks_to_celery_after_the_commit(monkeypatch):
-    """Recording the incidents queues the instant flag checks for when the transaction commits;
-    nothing is sent to Celery during the seed itself (seed() only flushes)."""
-    from worker import tasks
+def test_seed_leaves_the_instant_checks_to_celery_after_the_commit(sent_tasks):
+    """Recording the incidents puts the instant flag checks in the outbox, to leave when the
+    transaction commits; nothing is sent to Celery during the seed itself (seed() only
+    flushes)."""
+    from sara.core import unit_of_work
+    from sara.core.outbox import OutboxMessage
 
-    sent = []
-
-    class _Task:
-        def delay(self, *args, **kwargs):
-            sent.append(args)
-
-    monkeypatch.setattr(tasks, "check_people", _Task())
     seed()
-    assert not sent
-    queued = db.session.info.get("sara_people_to_check")
-    assert queued == {ip.person_id for ip in _all(IncidentPerson)}
+    assert sent_tasks == []
+    checks = db.session.scalars(sa.select(OutboxMessage.args).where(
+        OutboxMessage.task == "worker.tasks.check_people")).all()
+    assert {person for (ids,) in checks for person in ids} == {
+        ip.person_id for ip in _all(IncidentPerson)}
+    unit_of_work.commit()
+    assert len(sent_tasks.named("check_people")) == len(checks)
 
 
 def test_seed_gives_every_dashboard_chart_eighteen_months_of_data():

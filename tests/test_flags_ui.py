@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from sara.audit.models import AuditEvent
 from sara.cases.models import ProblemCase
+from sara.core import unit_of_work
 from sara.core.types import today, utcnow
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
@@ -362,14 +363,31 @@ def test_the_resolved_tab_shows_recent_resolutions_with_their_notes(world, brows
 
 # --- the rules' numbers: who, validation ---------------------------------------------------------
 
-@pytest.fixture
-def enqueued(monkeypatch):
-    """The scan jobs handed to Celery, in order (nothing really leaves)."""
-    from worker import tasks
+class _Scans:
+    """The scan jobs the outbox handed to the broker, in order (nothing really leaves)."""
 
-    calls: list[str] = []
-    monkeypatch.setattr(tasks.run_scan, "delay", lambda name: calls.append(name))
-    return calls
+    def __init__(self, sent):
+        self._sent = sent
+
+    def _names(self) -> list[str]:
+        return [args[0] for args in self._sent.named("run_scan")]
+
+    def __eq__(self, other):
+        return self._names() == other
+
+    def __len__(self):
+        return len(self._names())
+
+    def __getitem__(self, index):
+        return self._names()[index]
+
+    def __repr__(self):
+        return repr(self._names())
+
+
+@pytest.fixture
+def enqueued(sent_tasks):
+    return _Scans(sent_tasks)
 
 
 @pytest.fixture
@@ -505,16 +523,16 @@ def test_each_rule_rescans_with_its_own_job(browser, admin, enqueued, kind, numb
 def test_the_rescan_is_enqueued_only_after_commit_and_never_on_rollback(admin, enqueued):
     service.change_rule("case_review", {"complaints": 5, "people": 5, "window_days": 183}, admin, admin.organisation)
     assert enqueued == []  # nothing leaves before the commit
-    db.session.rollback()
+    unit_of_work.rollback()
     assert enqueued == [] and _rule("case_review")[0] == 1
-    db.session.commit()  # a later commit does not send what was rolled back
+    unit_of_work.commit()  # a later commit does not send what was rolled back
     assert enqueued == []
     service.change_rule("case_review", {"complaints": 5, "people": 5, "window_days": 183}, admin, admin.organisation)
     service.change_rule("review_overdue", {"days": 21}, admin, admin.organisation)
     service.change_rule("evaluation_unsigned", {"days": 10}, admin, admin.organisation)
     # Each change's SAVEPOINT was released on the way: none of that is the commit.
     assert enqueued == []
-    db.session.commit()
+    unit_of_work.commit()
     assert enqueued == ["case-review", "reviews"]  # one rescan per job
 
 

@@ -22,7 +22,14 @@ from sara.incidents.models import CaseIncident, Incident, IncidentImport, Incide
 from sara.partners import service as sharing
 from sara.people import matching
 from sara.people.models import Person
-from tests.conftest import IS_POSTGRES, Browser, csrf_token, login
+from tests.conftest import (
+    IS_POSTGRES,
+    Browser,
+    csrf_token,
+    intercept_task,
+    login,
+    seen_by_another_process,
+)
 from worker.tasks import import_incidents_file
 
 CAD_HEADER = ("incident_ref,occurred_at,category,is_asb,location,postcode,latitude,longitude,"
@@ -88,7 +95,7 @@ def queued_checks(monkeypatch):
 
 
 @pytest.fixture
-def queued_imports(monkeypatch, request):
+def queued_imports(app, monkeypatch, request):
     """Import ids sent to the worker, with (in tests that really commit) the state a fresh
     connection saw when the task was sent: only a committed row is visible there."""
     sent: list[tuple[int, str | None]] = []
@@ -97,12 +104,11 @@ def queued_imports(monkeypatch, request):
     def delay(import_id):
         state = None
         if committed:
-            with db.engine.connect() as connection:
-                state = connection.scalar(sa.select(IncidentImport.state)
-                                          .where(IncidentImport.id == import_id))
+            state = seen_by_another_process(sa.select(IncidentImport.state)
+                                            .where(IncidentImport.id == import_id))
         sent.append((import_id, state))
 
-    monkeypatch.setattr(import_incidents_file, "delay", delay)
+    intercept_task(app, monkeypatch, "import_incidents_file", delay)
     return sent
 
 

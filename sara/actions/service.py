@@ -19,6 +19,7 @@ from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
 from sara.cases.taxonomy import TACTIC_CATEGORIES, TRIANGLE_SIDES
 from sara.core.references import next_number
+from sara.core.rules import RuleError
 from sara.core.types import today, utcnow
 from sara.extensions import db
 from sara.flags.scan import scan_action_overdue
@@ -35,11 +36,8 @@ TRANSITIONS = {
 }
 
 
-class ActionError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ActionError(RuleError):
+    """A change the rules do not allow; the message says why, `field` where."""
 
 
 class ActionVersionConflict(Exception):

@@ -8,8 +8,8 @@ from flask_login import current_user
 from sara import policy
 from sara.actions import service
 from sara.actions.forms import ActionForm, ActionNoteForm, StatusForm
-from sara.core import exports
-from sara.extensions import db
+from sara.core import exports, unit_of_work
+from sara.core.rules import show_on_form
 
 bp = Blueprint("actions", __name__)
 
@@ -18,11 +18,6 @@ CASE_ACTIONS = "/cases/<reference>/actions"
 
 def _status(form) -> int:
     return 400 if "csrf_token" in form.errors else 200
-
-
-def _apply_error(form, error: service.ActionError) -> None:
-    field = form._fields.get(error.field) if error.field else None
-    (field.errors if field is not None else form.form_errors).append(error.message)
 
 
 @bp.route(f"{CASE_ACTIONS}/new", methods=["GET", "POST"])
@@ -36,9 +31,8 @@ def new_action(reference: str):
         try:
             action = service.create_action(case, current_user, form.action_values())
         except service.ActionError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
-            db.session.commit()
             flash(f"Action {action.reference} added and allocated to "
                   f"{action.allocated_to_name}.", "success")
             return redirect(url_for("cases.show", reference=case.reference) + "#actions")
@@ -77,14 +71,13 @@ def change_status(reference: str, action_ref: str):
         service.change_status(action, current_user, form.to_status.data, form.text.data,
                               int(form.version.data) if form.version.data else None)
     except service.ActionVersionConflict:
-        db.session.rollback()
+        unit_of_work.discard()
         flash("Someone else updated this action while you were looking at it. Check its history "
               "below, then try again.", "error")
         return redirect(url_for("actions.show", reference=reference, action_ref=action_ref))
     except service.ActionError as error:
-        _apply_error(form, error)
+        show_on_form(form, error)
         return _page(case, action, status_form=form)
-    db.session.commit()
     flash(f"Action {action.reference} is now {action.status_label.lower()}.", "success")
     return redirect(url_for("actions.show", reference=reference, action_ref=action_ref))
 
@@ -98,7 +91,6 @@ def add_note(reference: str, action_ref: str):
     if not form.validate_on_submit():
         return _page(case, action, note_form=form, code=_status(form))
     service.add_note(action, current_user, form.text.data)
-    db.session.commit()
     flash("Note added.", "success")
     return redirect(url_for("actions.show", reference=reference, action_ref=action_ref))
 
@@ -119,14 +111,13 @@ def edit(reference: str, action_ref: str):
             changes = service.update_action(action, current_user, form.action_values(),
                                             int(form.version.data or -1))
         except service.ActionVersionConflict:
-            db.session.rollback()
+            unit_of_work.discard()
             flash("Someone else updated this action while you were editing it: your changes "
                   "were not saved. Check it and edit again.", "error")
             return redirect(url_for("actions.show", reference=reference, action_ref=action_ref))
         except service.ActionError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
-            db.session.commit()
             flash("Action saved." if changes else "No changes to save.", "success")
             return redirect(url_for("actions.show", reference=reference, action_ref=action_ref))
     return render_template("actions/form.html", form=form, case=case, action=action), _status(form)

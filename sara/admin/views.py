@@ -41,10 +41,6 @@ def _field_error(form, field: str, message: str) -> None:
     form[field].errors = [*form[field].errors, message]
 
 
-def _rule_error(form, error) -> None:
-    show_on_form(form, error)
-
-
 def _status(form) -> int:
     return 400 if "csrf_token" in form.errors else 200
 
@@ -80,12 +76,11 @@ def new_organisation():
         try:
             org = org_service.create_organisation(form.name.data, form.kind.data)
         except org_service.OrganisationError as error:
-            _rule_error(form, error)
+            show_on_form(form, error)
         else:
             audit.record("alteration", user=current_user, record_type="organisation",
                          record_ref=org.name, summary=f"Created organisation {org.name}",
                          details={"after": {"name": org.name, "kind": org.kind}})
-            db.session.commit()
             flash(f"{org.name} created.", "success")
             return redirect(url_for("admin.organisation", org_id=org.id))
     return render_template("admin/organisation_form.html", form=form, org=None), _status(form)
@@ -106,13 +101,12 @@ def organisation(org_id: int):
             _check_users_fit_kind(org, form.kind.data)
             changes = org_service.update_organisation(org, form.name.data, form.kind.data)
         except org_service.OrganisationError as error:
-            _rule_error(form, error)
+            show_on_form(form, error)
         else:
             if changes:
                 audit.record("alteration", user=current_user, record_type="organisation",
                              record_ref=org.name, summary=f"Changed organisation {org.name}",
                              details={"changes": changes})
-            db.session.commit()
             flash("Organisation saved." if changes else "No changes to save.", "success")
             return redirect(url_for("admin.organisation", org_id=org.id))
     return render_template(
@@ -146,12 +140,11 @@ def add_neighbourhood(org_id: int):
             name = neighbourhood_form.neighbourhood.data
             neighbourhood = org_service.add_neighbourhood(org, name)
         except org_service.OrganisationError as error:
-            _rule_error(neighbourhood_form, error)
+            show_on_form(neighbourhood_form, error)
         else:
             audit.record("alteration", user=current_user, record_type="organisation",
                          record_ref=org.name,
                          summary=f"Added neighbourhood {neighbourhood.name} to {org.name}")
-            db.session.commit()
             flash(f"Neighbourhood {neighbourhood.name} added.", "success")
             return redirect(url_for("admin.organisation", org_id=org.id))
     form = OrganisationForm(formdata=None, obj=org)
@@ -214,13 +207,12 @@ def new_user():
                 must_change_password=True,  # an admin chose it: the user must choose their own
             )
         except auth_service.UserError as error:
-            _rule_error(form, error)
+            show_on_form(form, error)
         else:
             audit.record("alteration", user=current_user, record_type="user",
                          record_ref=user.email, summary=f"Created user {user.email}",
                          details={"after": {"name": user.name, "role": user.role,
                                             "organisation": org.name}})
-            db.session.commit()
             flash(f"User {user.email} created.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, subject=None), _status(form)
@@ -241,13 +233,12 @@ def user(user_id: int):
                           "role": form.role.data}, org,
             )
         except auth_service.UserError as error:
-            _rule_error(form, error)
+            show_on_form(form, error)
         else:
             if changes:
                 audit.record("alteration", user=current_user, record_type="user",
                              record_ref=subject.email, summary=f"Changed user {subject.email}",
                              details={"changes": changes})
-            db.session.commit()
             flash("User saved." if changes else "No changes to save.", "success")
             return redirect(url_for("admin.users"))
     return render_template(
@@ -268,7 +259,6 @@ def _set_enabled(user_id: int, enabled: bool):
                      record_ref=subject.email, summary=f"{verb} user {subject.email}",
                      details={"changes": [{"field": "is_enabled", "before": not enabled,
                                            "after": enabled}]})
-        db.session.commit()
         flash(f"{verb} {subject.name}." + ("" if enabled else " Their sessions have ended."),
               "success")
     return redirect(url_for("admin.user", user_id=subject.id))
@@ -315,7 +305,6 @@ def settings():
                 details={"organisation": force.name,
                          "changes": [{"field": key, "before": current, "after": wanted}]},
             )
-            db.session.commit()
             flash("Settings saved.", "success")
         else:
             flash("No changes to save.", "success")
@@ -369,7 +358,6 @@ def flag_rules():
             if version is None:
                 flash("No changes to save.", "success")
             else:
-                db.session.commit()
                 flash(f"{FLAG_KINDS[posted]}: saved as version {version}. Its flags are being "
                       "rescanned with the new numbers.", "success")
             return redirect(url_for("admin.flag_rules", _anchor=posted,

@@ -34,6 +34,7 @@ from sara.api.serializers import (
 )
 from sara.api.views import bp
 from sara.cases.taxonomy import TACTIC_CATEGORIES, TRIANGLE_SIDES
+from sara.core import unit_of_work
 from sara.core.forms import MAX_TEXT
 from sara.extensions import db
 
@@ -152,7 +153,6 @@ def create_action(reference: str):
         action = service.create_action(case, user, values)
     except service.ActionError as error:
         raise _action_error(error) from None
-    db.session.commit()
     response = _action_response(action, 201)
     response.headers["Location"] = url_for("api.get_action", reference=case.reference,
                                            action_ref=action.reference)
@@ -206,13 +206,12 @@ def update_action(reference: str, action_ref: str):
             service.add_note(action, user, note)
         db.session.flush()
     except (service.ActionVersionConflict, StaleDataError):
-        db.session.rollback()
+        unit_of_work.discard()
         raise ApiError(412, "Precondition Failed",
                        "The action has changed since you read it; GET it again and retry",
                        headers={"ETag": etag_of(action.reference, action.version)}) from None
     except service.ActionError as error:
         raise _action_error(error) from None
-    db.session.commit()
     return _action_response(action)
 
 

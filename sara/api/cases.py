@@ -31,6 +31,7 @@ from sara.api.serializers import CASE_SCHEMA, CASE_SUMMARY_SCHEMA, case_json, ca
 from sara.api.views import bp
 from sara.cases import queries, service
 from sara.cases.taxonomy import ANALYSIS_FIELDS, PROBLEM_TYPES, SCANNING_SOURCES, STAGES, STATUSES
+from sara.core import unit_of_work
 from sara.core.forms import MAX_TEXT
 from sara.evaluation.models import OUTCOMES
 from sara.extensions import db
@@ -271,7 +272,6 @@ def create_case():
         case = service.create_case(user, values)
     except service.CaseRuleError as error:
         raise _rule_error(error) from None
-    db.session.commit()
     response = _case_response(case, 201)
     response.headers["Location"] = url_for("api.get_case", reference=case.reference)
     return response
@@ -304,11 +304,10 @@ def update_case(reference: str):
     try:
         service.update_fields(case, user, values, version)
     except service.VersionConflict:
-        db.session.rollback()
+        unit_of_work.discard()
         raise _stale(reference, db.session.get(type(case), case.id).version) from None
     except service.CaseRuleError as error:
         raise _rule_error(error) from None
-    db.session.commit()
     return _case_response(case)
 
 
@@ -333,7 +332,7 @@ def move_case_stage(reference: str):
     try:
         service.move_stage(case, user, to_stage, reason, version)
     except service.VersionConflict:
-        db.session.rollback()
+        unit_of_work.discard()
         raise _stale(reference, db.session.get(type(case), case.id).version) from None
     except service.CaseRuleError as error:
         # A missing reason is a field to fill in (422); skipping a stage, or moving without the
@@ -341,7 +340,6 @@ def move_case_stage(reference: str):
         if error.field == "reason":
             raise invalid({"reason": error.message}, error.message) from None
         raise ApiError(409, "Conflict", error.message) from None
-    db.session.commit()
     return _case_response(case)
 
 

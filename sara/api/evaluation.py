@@ -35,7 +35,6 @@ from sara.evaluation.models import (
     OBJECTIVE_RESULTS,
     OUTCOMES,
 )
-from sara.extensions import db
 from sara.library.models import CASE_STUDY_STATUSES
 
 #: The limits of the web form (sara/evaluation/forms.py), so both refuse the same input.
@@ -169,7 +168,6 @@ def start_evaluation(reference: str):
         service.start(case, user)
     except service.EvaluationError as error:
         raise _service_error(error) from None
-    db.session.commit()
     return _respond(case, 200 if existed else 201,
                     Location=url_for("api.get_evaluation", reference=case.reference))
 
@@ -319,7 +317,6 @@ def update_evaluation(reference: str):
         raise _conflict() from None
     except service.EvaluationError as error:
         raise _service_error(error) from None
-    db.session.commit()
     return _respond(case)
 
 
@@ -353,7 +350,6 @@ def _decide(reference: str, allowed, refusal: str, act, *, comments: bool | None
         raise _conflict() from None
     except service.EvaluationError as error:
         raise _service_error(error) from None
-    db.session.commit()
     return _respond(case)
 
 

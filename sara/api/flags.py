@@ -152,7 +152,6 @@ def acknowledge_flag(flag_id: int):
         else:
             detail = "This flag was resolved: there is nothing to acknowledge"
         raise ApiError(409, "Conflict", detail) from None
-    db.session.commit()
     return jsonify(_one(user, policy.get_flag_or_404(user, flag_id)))
 
 

@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, request, url_for
+from flask import jsonify, request, url_for
 
 from sara import policy
 from sara.api.common import (
@@ -25,6 +25,7 @@ from sara.api.common import (
 )
 from sara.api.openapi import errors, json_response, param, schema_ref
 from sara.api.views import bp
+from sara.core import unit_of_work
 from sara.core.forms import MAX_TEXT
 from sara.core.types import local_zone
 from sara.extensions import db
@@ -194,15 +195,13 @@ def create_incident():
         incident = service.record_incident(user.organisation, user, values, people,
                                            source="api")
         incident_id = incident.id
-        # The commit queues the people's flag checks (sara.flags.checks), as for the web form.
-        db.session.commit()
     except service.IncidentError as error:
         name = {"occurred_dt": "occurred_at", "location_text": "location"}.get(
             error.field, error.field or "")
         raise invalid({name: error.message}, error.message) from None
     except sa.exc.IntegrityError:
         # Another request recorded the same source_reference in between.
-        db.session.rollback()
+        unit_of_work.discard()
         raise ApiError(409, "Conflict", "An incident with this source_reference was recorded "
                                         "already") from None
     incident = db.session.get(Incident, incident_id)
@@ -284,7 +283,6 @@ def link_case_incidents(reference: str):
                            f"More than one incident has the reference {item}: use its number")
         incidents.append(found[0])
     service.link_incidents(case, user, incidents)
-    db.session.commit()
     return jsonify(_linked_body(case, user))
 
 
@@ -367,29 +365,14 @@ def create_incident_import():
         raise invalid({where: error.message}, error.message) from None
     try:
         job = service.create_import(user.organisation, user, name, fmt, stored, skip in _TRUE)
-        job_id = job.id
-        db.session.commit()
     except Exception:
         service.discard_stored_file(stored)
         raise
-    _queue_import(job_id)
-    job = policy.get_import_or_404(user, job_id)
+    job_id = job.id
     response = jsonify(_import_body(job))
     response.status_code = 202
     response.headers["Location"] = url_for("api.get_incident_import", import_id=job_id)
     return response
-
-
-def _queue_import(import_id: int) -> None:
-    """After the commit, so the worker finds the row. A broker that cannot be reached leaves the
-    import queued (its status says so) rather than failing a request whose file is safely kept;
-    the web upload does the same."""
-    from worker.tasks import import_incidents_file
-
-    try:
-        import_incidents_file.delay(import_id)
-    except Exception:  # noqa: BLE001 - any broker failure
-        current_app.logger.exception("could not queue import %s", import_id)
 
 
 @bp.route("/incidents/imports/<int:import_id>")

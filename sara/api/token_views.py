@@ -15,7 +15,6 @@ from sara.audit import service as audit
 from sara.core.forms import BaseForm, no_control_characters
 from sara.core.templating import format_date
 from sara.core.types import utcnow
-from sara.extensions import db
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
 
@@ -92,7 +91,6 @@ def create():
         details={"token_id": row.id, "prefix": row.prefix,
                  "expires": row.expires_dt.isoformat(timespec="seconds")},
     )
-    db.session.commit()
     # Shown in this response only: never in the session (a flash) or a URL.
     return _page(NewTokenForm(formdata=None), new_token=token, new_row=row)
 
@@ -109,6 +107,5 @@ def revoke(token_id: int):
             summary=f"Revoked the API token “{row.name}” ({row.prefix}…)",
             details={"token_id": row.id, "prefix": row.prefix},
         )
-        db.session.commit()
     flash(f"Token “{row.name}” ({row.prefix}…) revoked: it no longer works.", "success")
     return redirect(url_for("api_tokens.index"))

@@ -7,9 +7,11 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import has_request_context
 
 from sara.api.common import ApiError
 from sara.api.models import ApiToken
+from sara.core import unit_of_work
 from sara.core.types import utcnow
 from sara.extensions import db
 
@@ -62,7 +64,12 @@ def user_for_token(token: str | None):
     if row.user.must_change_password:
         raise PasswordChangeRequired()
     if row.last_used_dt is None or now - row.last_used_dt > timedelta(minutes=5):
-        row.last_used_dt = now
+        # With the request's bookkeeping: a read over the API stays a reader until its end.
+        touch = sa.update(ApiToken).where(ApiToken.id == row.id).values(last_used_dt=now)
+        if has_request_context():
+            unit_of_work.bookkeeping(lambda _response: db.session.execute(touch))
+        else:
+            db.session.execute(touch)
     return row.user
 
 

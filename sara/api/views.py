@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from sara import policy
 from sara.api import tokens
 from sara.api.common import ApiError, problem
-from sara.extensions import csrf, db
+from sara.extensions import csrf
 from sara.people.lookup import lookup
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -37,7 +37,6 @@ def authenticate():
     # The token's user is the request's current_user, without a session cookie, so policy
     # checks and the audit hooks treat an API call exactly like a page view.
     g._login_user = user
-    db.session.commit()  # the token's last-used time
     return None
 
 
@@ -48,7 +47,7 @@ def http_problem(error: HTTPException):
 
 @bp.errorhandler(ApiError)
 def api_problem(error: ApiError):
-    db.session.rollback()
+    # An error answer: the unit of work rolls the request's changes back.
     return error.response()
 
 

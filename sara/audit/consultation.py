@@ -3,7 +3,7 @@
 What a request shows is noted while it runs: the policy's loaders (`get_*_or_404`) call `viewed`
 for the record a page is about, and the functions that build lists, searches and lookups call
 `listed` with what they list. Once the response is ready, `write_consultations` records it all in
-one short transaction:
+the request's short bookkeeping transaction (sara.core.unit_of_work):
 
 - a row for each record viewed ("Viewed /cases/PS-2026-00042");
 - a row for each list, naming every reference it showed and linked (audit_event_cases) to every
@@ -25,7 +25,7 @@ from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
 from sara.audit import service
-from sara.extensions import db
+from sara.core import unit_of_work
 
 #: How each kind of record is named in the log, and which case it belongs to (if any).
 _REFERENCE = {
@@ -50,7 +50,8 @@ MAX_REFERENCES = 1000
 class _Viewed:
     kind: str
     reference: str
-    case: object | None
+    #: The case the record was shown on (its own id, for a case)
+    case_id: int | None
     summary: str | None
     details: dict | None
 
@@ -92,9 +93,11 @@ def viewed(kind: str, record, *, case=None, summary: str | None = None,
     if kind == "case" and case is None:
         case = record
     reference = _REFERENCE[kind](record)
-    if any(v.kind == kind and v.reference == reference and v.case is case for v in shown.viewed):
+    case_id = getattr(case, "id", None)
+    if any(v.kind == kind and v.reference == reference and v.case_id == case_id
+           for v in shown.viewed):
         return
-    shown.viewed.append(_Viewed(kind, reference, case, summary, details))
+    shown.viewed.append(_Viewed(kind, reference, case_id, summary, details))
 
 
 def counted(count: int, word: str) -> str:
@@ -149,51 +152,32 @@ def forget() -> None:
         g.pop("_consultations", None)
 
 
-def case_viewed():
-    """The case the request is about, if a loader found one (the audit hooks' old g.audited_case,
-    for the views that must know)."""
-    shown = _shown()
-    if shown is None:
-        return None
-    return next((v.case for v in shown.viewed if v.kind == "case"), None)
-
-
-def write_consultations(response):
-    """Record what the request showed, once, after the response is ready (its own short
-    transaction: anything the view left uncommitted, such as a refused form, is dropped)."""
+def write_consultations(response) -> None:
+    """Record what the request showed, once the response is ready: part of the request's
+    bookkeeping (sara.core.unit_of_work), which is written whether or not the request's own
+    changes were kept (a refused form still showed its page)."""
     shown: _Shown | None = g.pop("_consultations", None)
     if shown is None or not current_user.is_authenticated:
-        return response
+        return
     refused = shown.denied is not None and response.status_code == 404
     # A record's page is consulted when read; a write's own audit row (an alteration) covers
     # what a 200 answer to a POST shows of the record it changed. Lists are recorded whatever
     # the method (a refused form that lists probable duplicates showed them).
     if request.method not in ("GET", "HEAD"):
         shown.viewed = []
-    showed = response.status_code == 200 and (
-        shown.viewed or any(item.references or item.even_if_empty for item in shown.listed))
-    if not (refused or showed):
-        return response
-    db.session.rollback()
-    g.writing_audit = True  # on SQLite, take the write lock at the start (sara.__init__)
-    try:
-        if refused:
-            kind, reference = shown.denied
-            service.record("access_denied", user=current_user, record_type=kind,
-                           record_ref=reference,
-                           summary=f"Refused {request.method} {request.path}")
-        else:
-            for item in shown.viewed:
-                service.record("consultation", user=current_user, record_type=item.kind,
-                               record_ref=item.reference, case=item.case,
-                               summary=item.summary or f"Viewed {request.path}",
-                               details=item.details)
-            for item in shown.listed:
-                _write_list(item)
-        db.session.commit()
-    finally:
-        g.pop("writing_audit", None)
-    return response
+    if refused:
+        kind, reference = shown.denied
+        service.record("access_denied", user=current_user, record_type=kind,
+                       record_ref=reference, summary=f"Refused {request.method} {request.path}")
+        return
+    if response.status_code != 200:
+        return
+    for item in shown.viewed:
+        service.record("consultation", user=current_user, record_type=item.kind,
+                       record_ref=item.reference, case_id=item.case_id,
+                       summary=item.summary or f"Viewed {request.path}", details=item.details)
+    for item in shown.listed:
+        _write_list(item)
 
 
 def _write_list(item: _Listed) -> None:
@@ -212,4 +196,6 @@ def _write_list(item: _Listed) -> None:
 
 
 def register(app: Flask) -> None:
-    app.after_request(write_consultations)
+    @app.before_request
+    def record_what_is_shown():
+        unit_of_work.bookkeeping(write_consultations)

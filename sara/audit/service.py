@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 
 from sara.audit.models import AuditEvent, AuditEventCase
-from sara.core.exports import csv_safe
+from sara.core import unit_of_work
+from sara.core.csv_cells import csv_safe
 from sara.extensions import db
 
 
@@ -28,10 +29,12 @@ def record(
     record_type: str | None = None,
     record_ref: str | None = None,
     case=None,
+    case_id: int | None = None,
     summary: str = "",
     details: dict | None = None,
 ) -> AuditEvent:
-    """Add one audit row to the current transaction (flushed with it, never on its own)."""
+    """Add one audit row to the current transaction (flushed with it, never on its own).
+    `case_id` stands for `case` when only its id is at hand."""
     if has_request_context():
         details = {**(details or {}), "path": request.path[:500], "method": request.method}
     # PostgreSQL cannot store NUL in text, and one \u0000 in a JSON value makes every
@@ -46,7 +49,7 @@ def record(
         ip_address=_client_ip(),
         record_type=record_type or ("case" if case is not None else None),
         record_ref=record_ref or getattr(case, "reference", None),
-        case_id=getattr(case, "id", None),
+        case_id=getattr(case, "id", case_id),
         summary=summary,
         details=details,
     )
@@ -73,6 +76,16 @@ def link_cases(event: AuditEvent, case_ids) -> None:
     if ids:
         db.session.flush()
         db.session.add_all(AuditEventCase(audit_event_id=event.id, case_id=i) for i in ids)
+
+
+def record_regardless(action: str, **values) -> None:
+    """An audit row that must be kept even when the request's own changes are not (a failed
+    sign-in, a refused export): written with the request's bookkeeping, or at once outside a
+    request."""
+    if not has_request_context():
+        record(action, **values)
+        return
+    unit_of_work.bookkeeping(lambda _response: record(action, **values))
 
 
 @dataclass

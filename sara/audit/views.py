@@ -51,7 +51,6 @@ def _csv_response(events, filename: str, *, recipient_summary: str, case=None, r
         details={"recipients": [current_user.email], "rows": len(events),
                  "filters": request.args.to_dict(flat=False)},
     )
-    db.session.commit()
     return Response(
         body, mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},

@@ -15,11 +15,12 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context
 
 from sara.audit import service as audit
 from sara.auth.models import PasswordResetToken, User, UserSession
 from sara.auth.passwords import burn_verification_time, hash_password, verify_password
+from sara.core import unit_of_work
 from sara.core.rules import RuleError
 from sara.core.types import utcnow
 from sara.extensions import db
@@ -78,7 +79,8 @@ def record_refused_sign_in(email: str, why: str) -> None:
 
 
 def _audit_failure(email: str, user: User | None, why: str) -> None:
-    audit.record(
+    # Kept whatever becomes of the request (a refused sign-in answers 429).
+    audit.record_regardless(
         "sign_in_failed", user=user, record_type="user", record_ref=normalise_email(email)[:254],
         summary=f"Failed sign-in: {why}", details={"email": normalise_email(email)[:254]},
     )
@@ -104,19 +106,28 @@ def resolve_session(token: str | None, user_id: str | int | None) -> User | None
         return None
     now = utcnow()
     config = current_app.config
+    # The session's own bookkeeping (its expiry, its last-seen time) is written with the
+    # request's (sara.core.unit_of_work.bookkeeping): a page view stays a reader until its end.
     if (
         now - row.last_seen_dt > config["SESSION_IDLE_TIMEOUT"]
         or now - row.created_dt > config["SESSION_ABSOLUTE_TIMEOUT"]
     ):
-        row.ended_dt = now
-        db.session.flush()
+        _later(sa.update(UserSession).where(UserSession.id == row.id,
+                                            UserSession.ended_dt.is_(None)).values(ended_dt=now))
         return None
     if not row.user.is_enabled:
         return None
     if now - row.last_seen_dt > _LAST_SEEN_GRANULARITY:
-        row.last_seen_dt = now
-        db.session.flush()
+        _later(sa.update(UserSession).where(UserSession.id == row.id).values(last_seen_dt=now))
     return row.user
+
+
+def _later(statement) -> None:
+    """Run `statement` with the request's bookkeeping, or now outside a request."""
+    if has_request_context():
+        unit_of_work.bookkeeping(lambda _response: db.session.execute(statement))
+    else:
+        db.session.execute(statement)
 
 
 def sign_out(user: User, token: str | None) -> None:
@@ -325,8 +336,10 @@ def change_password(user: User, current: str, new: str) -> None:
     caller counts it towards the throttle) or PasswordError."""
     matches, _ = verify_password(user.password_hash, current)
     if not matches:
-        audit.record("sign_in_failed", user=user, record_type="user", record_ref=user.email,
-                     summary="Failed password check: wrong current password when changing it")
+        # Kept although the refusal discards the request's changes.
+        audit.record_regardless(
+            "sign_in_failed", user=user, record_type="user", record_ref=user.email,
+            summary="Failed password check: wrong current password when changing it")
         raise WrongPassword("Your current password is not correct")
     # `current` is known to be the password, so comparing with it needs no second hash.
     if new == current:
@@ -364,8 +377,9 @@ def issue_reset_link(user: User, issued_by: User) -> tuple[PasswordResetToken, s
     return row, token
 
 
-def reset_link_failed(row: PasswordResetToken, issued_by: User) -> None:
+def reset_link_failed(row_id: int, issued_by: User) -> None:
     """The reset e-mail could not be sent: the link is cancelled, and the log says so."""
+    row = db.session.get(PasswordResetToken, row_id)
     row.cancelled_dt = utcnow()
     audit.record("alteration", user=issued_by, record_type="user", record_ref=row.user.email,
                  summary=f"The password reset e-mail to {row.user.email} could not be sent: "

@@ -23,8 +23,9 @@ from flask_login import current_user, login_user, logout_user
 from sara import policy
 from sara.auth import service, throttle
 from sara.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, ResetPasswordForm
+from sara.core import unit_of_work
 from sara.core.rules import show_on_form
-from sara.extensions import db, login_manager
+from sara.extensions import login_manager
 from sara.notifications.service import deliver
 
 bp = Blueprint("auth", __name__)
@@ -38,11 +39,7 @@ CHANGED = "Your password has been changed. Sign in with your new password."
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    user = service.resolve_session(session.get(SESSION_TOKEN_KEY), user_id)
-    # The loader runs before the view does any work, so this commit only ever carries the
-    # session's own bookkeeping (last seen, or the expiry of an idle session).
-    db.session.commit()
-    return user
+    return service.resolve_session(session.get(SESSION_TOKEN_KEY), user_id)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -68,7 +65,6 @@ def login():
     status = 200
     if form.validate_on_submit():
         result = service.authenticate(form.email.data, form.password.data, request.remote_addr)
-        db.session.commit()
         if result.user is None:
             throttle.count_failure()
             form.email.errors.append("Enter a correct email address and password")
@@ -100,7 +96,6 @@ def too_many_failures(error: RateLimitExceeded):
         form.email.errors = [message]
         email = form.email.data or ""
     service.record_refused_sign_in(email, why)
-    db.session.commit()
     return render_template(template, form=form), 429, {"Retry-After": str(throttle.retry_after())}
 
 
@@ -108,7 +103,6 @@ def too_many_failures(error: RateLimitExceeded):
 def logout():
     if current_user.is_authenticated:
         service.sign_out(current_user, session.get(SESSION_TOKEN_KEY))
-        db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -135,12 +129,10 @@ def change_password():
                                     form.new_password.data)
         except service.WrongPassword as error:
             throttle.count_failure()
-            db.session.commit()  # the audit row of the failed check
             show_on_form(form, error)
         except service.UserError as error:
             show_on_form(form, error, fallback="new_password")
         else:
-            db.session.commit()
             return _signed_out_after_password_change()
     status = 400 if "csrf_token" in form.errors else 200
     return render_template("auth/change_password.html", form=form), status
@@ -161,22 +153,29 @@ def issue_password_reset(user_id: int):
               "reset link.", "error")
         return back
     row, token = service.issue_reset_link(subject, current_user)
-    db.session.commit()
     link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
         "auth.password_reset_link", token=token)
-    # Sent after the commit, so no database lock is held while the mail server answers.
-    try:
-        deliver(service.reset_email(subject, current_user, link))
-    except (OSError, smtplib.SMTPException) as exc:
-        current_app.logger.warning("sending a password reset e-mail failed: %s",
-                                   type(exc).__name__)
-        service.reset_link_failed(row, current_user)
-        db.session.commit()
-        flash("The password reset e-mail could not be sent, so the link was cancelled. "
-              "Try again later.", "error")
-        return back
-    flash(f"A password reset link has been sent to {subject.email}. It works once, for "
-          f"{current_app.config['PASSWORD_RESET_MINUTES']} minutes.", "success")
+    email = service.reset_email(subject, current_user, link)
+    row_id, address = row.id, subject.email
+    admin = current_user._get_current_object()
+    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+
+    def send() -> None:
+        # After the commit: the link works once it is sent, and no database lock is held while
+        # the mail server answers. (Not work for Celery: the token must never reach a broker.)
+        try:
+            deliver(email)
+        except (OSError, smtplib.SMTPException) as exc:
+            current_app.logger.warning("sending a password reset e-mail failed: %s",
+                                       type(exc).__name__)
+            unit_of_work.bookkeeping(lambda _r: service.reset_link_failed(row_id, admin))
+            flash("The password reset e-mail could not be sent, so the link was cancelled. "
+                  "Try again later.", "error")
+            return
+        flash(f"A password reset link has been sent to {address}. It works once, for "
+              f"{minutes} minutes.", "success")
+
+    unit_of_work.after_commit(send)
     return back
 
 
@@ -216,7 +215,6 @@ def password_reset():
         except service.UserError as error:
             show_on_form(form, error, fallback="new_password")
         else:
-            db.session.commit()
             return _signed_out_after_password_change()
     status = 400 if "csrf_token" in form.errors else 200
     page = render_template("auth/password_reset.html", form=form)

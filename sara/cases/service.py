@@ -34,6 +34,7 @@ from sara.cases.taxonomy import (
     TRIANGLE_SIDES,
 )
 from sara.core.references import case_reference
+from sara.core.rules import RuleError
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.orgs.models import Neighbourhood
@@ -42,13 +43,8 @@ from sara.roles import CASE_WORKER_ROLES
 #: Who can own a case: the people who work it. policy.assignable_owners offers the same set.
 
 
-class CaseRuleError(Exception):
+class CaseRuleError(RuleError):
     """A change the SARA rules do not allow; `field` names the form field to point at."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class VersionConflict(Exception):

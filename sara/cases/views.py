@@ -36,8 +36,9 @@ from sara.cases.forms import (
     TacticForm,
 )
 from sara.cases.taxonomy import ANALYSIS_FIELDS, PROBLEM_TYPES, STAGE_ORDER, STAGES, STATUSES
-from sara.core import exports
+from sara.core import exports, unit_of_work
 from sara.core.forms import BaseForm
+from sara.core.rules import flash_refusal, show_on_form
 from sara.core.types import today
 from sara.evaluation import figures
 from sara.evaluation import service as evaluation_service
@@ -218,9 +219,8 @@ def new_case():
         try:
             case = service.create_case(current_user, form.case_values())
         except service.CaseRuleError as error:
-            _form_error(form, error)
+            show_on_form(form, error)
         else:
-            db.session.commit()
             flash(f"Case {case.reference} created.", "success")
             return redirect(url_for("cases.show", reference=case.reference))
     return render_template("cases/new.html", form=form), _status(form)
@@ -267,7 +267,6 @@ def add_note(reference: str):
     if not form.validate_on_submit():
         return _render_case(case, note_form=form, status=_status(form))
     service.add_note(case, current_user, form.text.data)
-    db.session.commit()
     flash("Note added.", "success")
     return redirect(url_for("cases.show", reference=case.reference) + "#history")
 
@@ -305,17 +304,9 @@ def _status(form) -> int:
     return 400 if "csrf_token" in form.errors else 200
 
 
-def _form_error(form, error: service.CaseRuleError) -> None:
-    field = form._fields.get(error.field) if error.field else None
-    if field is None:
-        form.form_errors.append(error.message)
-    else:
-        field.errors = [*field.errors, error.message]
-
-
 def _conflict_page(template: str, form, case_reference: str, expected: int, **context):
     """The case changed under the user: show who changed what, keep their typing."""
-    db.session.rollback()
+    unit_of_work.discard()
     case = policy.get_case_or_404(current_user, case_reference)
     changes = service.changes_since(case, expected)
     # The form now targets the current version: saving again is a deliberate choice.
@@ -341,9 +332,8 @@ def _edit_fields(reference: str, form_class, can, title: str, prepare=None):
         except service.VersionConflict as conflict:
             return _conflict_page(template, form, reference, conflict.expected_version, title=title)
         except service.CaseRuleError as error:
-            _form_error(form, error)
+            show_on_form(form, error)
         else:
-            db.session.commit()
             flash(f"{title} saved." if changes else "No changes to save.", "success")
             return redirect(url_for("cases.show", reference=case.reference))
     return render_template(template, form=form, case=case, title=title), _status(form)
@@ -383,7 +373,7 @@ def _response_page(case, objective_form=None, tactic_form=None, conflict=None, s
 
 
 def _response_conflict(reference, expected, **forms):
-    db.session.rollback()
+    unit_of_work.discard()
     case = policy.get_case_or_404(current_user, reference)
     for form in forms.values():
         form.version.data = case.version
@@ -412,7 +402,6 @@ def add_objective(reference: str):
         service.add_objective(case, current_user, form.text.data, form.expected_version)
     except service.VersionConflict as conflict:
         return _response_conflict(reference, conflict.expected_version, objective_form=form)
-    db.session.commit()
     flash("Objective added.", "success")
     return redirect(url_for("cases.edit_response", reference=reference))
 
@@ -431,7 +420,6 @@ def add_tactic(reference: str):
         )
     except service.VersionConflict as conflict:
         return _response_conflict(reference, conflict.expected_version, tactic_form=form)
-    db.session.commit()
     flash("Tactic added.", "success")
     return redirect(url_for("cases.edit_response", reference=reference))
 
@@ -446,9 +434,8 @@ def _remove(reference: str, remove, item_id: int, noun: str):
     except service.VersionConflict as conflict:
         return _response_conflict(reference, conflict.expected_version)
     except service.CaseRuleError as error:
-        flash(error.message, "error")
+        flash_refusal(error)
         return redirect(url_for("cases.edit_response", reference=reference))
-    db.session.commit()
     flash(f"{noun} removed.", "success")
     return redirect(url_for("cases.edit_response", reference=reference))
 
@@ -480,9 +467,8 @@ def _transition(reference: str, form_class, can, template: str, apply, done: str
         except service.VersionConflict as conflict:
             return _conflict_page(template, form, reference, conflict.expected_version)
         except service.CaseRuleError as error:
-            _form_error(form, error)
+            show_on_form(form, error)
         else:
-            db.session.commit()
             flash(done.format(case=case), "success")
             return redirect(url_for("cases.show", reference=case.reference))
     return render_template(template, form=form, case=case), _status(form)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -10,11 +11,26 @@ from flask.cli import AppGroup
 
 from sara.auth import service as auth_service
 from sara.auth.models import ROLES
+from sara.core import unit_of_work
 from sara.extensions import db
 from sara.orgs import service as org_service
 from sara.orgs.models import ORG_KINDS
 
 sara_cli = AppGroup("sara", help="SARA casebook administration commands.")
+
+
+def _unit_of_work(command):
+    """The command as one unit of work: committed when it returns, rolled back if it fails; what
+    it returns (a line, or lines) is printed once committed, so success is never claimed for
+    something that was not saved."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        said = unit_of_work.command(command)(*args, **kwargs)
+        for line in [said] if isinstance(said, str) else (said or ()):
+            click.echo(line)
+
+    return run
 
 
 def _scan_names() -> list[str]:
@@ -28,6 +44,7 @@ def _scan_names() -> list[str]:
 @click.option("--kind", required=True, type=click.Choice(list(ORG_KINDS)))
 @click.option("--neighbourhood", "neighbourhoods", multiple=True,
               help="A neighbourhood team (police only); repeat for several.")
+@_unit_of_work
 def create_org(name: str, kind: str, neighbourhoods: tuple[str, ...]) -> None:
     """Create an organisation."""
     try:
@@ -36,8 +53,7 @@ def create_org(name: str, kind: str, neighbourhoods: tuple[str, ...]) -> None:
             org_service.add_neighbourhood(organisation, neighbourhood)
     except org_service.OrganisationError as error:
         raise click.ClickException(str(error)) from error
-    db.session.commit()
-    click.echo(f"Created organisation {organisation.name} ({organisation.kind_label}).")
+    return f"Created organisation {organisation.name} ({organisation.kind_label})."
 
 
 @sara_cli.command("create-user")
@@ -48,6 +64,7 @@ def create_org(name: str, kind: str, neighbourhoods: tuple[str, ...]) -> None:
 @click.option("--system", "is_system_admin", is_flag=True,
               help="Also make this admin a system administrator (creates organisations and "
                    "manages users across them).")
+@_unit_of_work
 def create_user(email: str, name: str, org_name: str, role: str, is_system_admin: bool) -> None:
     """Create a user. The password comes from SARA_PASSWORD, or a prompt."""
     organisation = org_service.find_organisation(org_name)
@@ -68,13 +85,13 @@ def create_user(email: str, name: str, org_name: str, role: str, is_system_admin
         raise click.ClickException(str(error)) from error
     if is_system_admin:
         auth_service.set_system_admin(user, True)
-    db.session.commit()
-    click.echo(f"Created {user.role_label.lower()} {user.email} in {organisation.name}"
-               f"{' (system administrator)' if is_system_admin else ''}.")
+    return (f"Created {user.role_label.lower()} {user.email} in {organisation.name}"
+            f"{' (system administrator)' if is_system_admin else ''}.")
 
 
 @sara_cli.command("grant-system-admin")
 @click.argument("email")
+@_unit_of_work
 def grant_system_admin(email: str) -> None:
     """Make an existing admin a system administrator. Only ever done here, never from the web."""
     user = auth_service.find_user_by_email(email)
@@ -84,36 +101,34 @@ def grant_system_admin(email: str) -> None:
         changed = auth_service.set_system_admin(user, True)
     except auth_service.UserError as error:
         raise click.ClickException(str(error)) from error
-    db.session.commit()
-    click.echo(f"{user.email} is {'now' if changed else 'already'} a system administrator.")
+    return f"{user.email} is {'now' if changed else 'already'} a system administrator."
 
 
 @sara_cli.command("revoke-system-admin")
 @click.argument("email")
+@_unit_of_work
 def revoke_system_admin(email: str) -> None:
     """Take the system administrator capability away; they stay their organisation's admin."""
     user = auth_service.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No user with the email {email}")
     changed = auth_service.set_system_admin(user, False)
-    db.session.commit()
-    click.echo(f"{user.email} is {'no longer' if changed else 'not'} a system administrator.")
+    return f"{user.email} is {'no longer' if changed else 'not'} a system administrator."
 
 
 @sara_cli.command("seed-demo")
-def seed_demo() -> None:
+@_unit_of_work
+def seed_demo() -> list[str]:
     """Load demo organisations, users and cases, once: a database with data is left alone."""
     from sara.demo.seed import already_seeded, seed
 
     if already_seeded():
-        click.echo("Demo data already present: nothing to do.")
-        return
+        return ["Demo data already present: nothing to do."]
     passwords = seed()
-    db.session.commit()
-    click.echo("Demo data loaded. Demo users and their passwords (shown only this once):")
     width = max(len(email) for email in passwords)
-    for email, (role, password) in passwords.items():
-        click.echo(f"  {role:<13} {email:<{width}}  {password}")
+    return ["Demo data loaded. Demo users and their passwords (shown only this once):",
+            *(f"  {role:<13} {email:<{width}}  {password}"
+              for email, (role, password) in passwords.items())]
 
 
 @sara_cli.command("scan")
@@ -123,21 +138,21 @@ def scan(name: str) -> None:
     from sara.flags.jobs import JOBS
 
     for job_name in JOBS if name == "all" else [name]:
-        results = JOBS[job_name]()
-        db.session.commit()
+        # Each scan is a unit of work of its own, as the scheduled jobs are.
+        results = unit_of_work.command(JOBS[job_name])()
         for result in results:
             click.echo(str(result))
 
 
 @sara_cli.command("reindex")
+@_unit_of_work
 def reindex() -> None:
     """Rebuild the search index from every case (it is kept up to date by itself; this is for
     after a restore or a change to what is indexed)."""
     from sara.search.indexing import refresh_all
 
     cases = refresh_all(db.session)
-    db.session.commit()
-    click.echo(f"Search index rebuilt: {cases} cases.")
+    return f"Search index rebuilt: {cases} cases."
 
 
 @sara_cli.command("import-incidents")
@@ -167,13 +182,13 @@ def import_incidents(paths: tuple[str, ...], fmt: str, org_name: str | None,
                 result = incident_service.import_incidents(
                     path, fmt, organisation, skip_invalid=skip_invalid, progress=advance)
             except ImportRefused as refused:
-                db.session.rollback()
+                unit_of_work.rollback()  # nothing of a refused file is kept
                 failed = True
                 result = refused.result
                 click.echo(f"{path}: not imported: {result.invalid} invalid rows "
                            "(use --skip-invalid to import the others)", err=True)
             else:
-                db.session.commit()
+                unit_of_work.commit()  # each file in a transaction of its own
                 click.echo(f"{path}: {result.imported} imported, {result.duplicates} already "
                            f"there, {result.invalid} invalid")
         for error in result.errors:
@@ -195,7 +210,7 @@ def create_token(email: str, name: str, days: int) -> None:
     if user is None or not user.is_enabled:
         raise click.ClickException(f"No active user with the email {email}")
     row, token = make(user, name, days)
-    db.session.commit()
+    unit_of_work.commit()
     click.echo(token)
     click.echo(f"Token {row.prefix}… for {user.email}, valid until "
                f"{row.expires_dt:%d %B %Y}. It is shown only this once.", err=True)

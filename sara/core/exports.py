@@ -3,59 +3,39 @@ saying who took what, with which filters, and how many rows."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask import Response, request
 from flask_login import current_user
 
 from sara.audit import consultation
+from sara.audit import service as audit
+from sara.core import unit_of_work
+from sara.core.csv_cells import to_csv
 from sara.extensions import db
-
-
-def csv_safe(value) -> str:
-    """Stop spreadsheet programs treating a cell as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
-def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> tuple[str, int]:
-    """The CSV text and the number of data rows. Every cell is neutralised, not just free text:
-    names, references and addresses are typed by people too."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    count = 0
-    for row in rows:
-        writer.writerow([csv_safe(value) for value in row])
-        count += 1
-    return out.getvalue(), count
 
 
 def csv_download(file: Disclosed, filename: str, *, record_type: str, what: str, case=None,
                  user=None) -> Response:
-    """Build the file, audit the disclosure and commit, then answer with an attachment.
+    """Build the file and answer with it as an attachment; its disclosure is audited with the
+    request's bookkeeping (a file that cannot be audited is not sent: the error page is).
 
     `what` reads as the object of "Exported N ...", e.g. "cases from the case list". The
     disclosure names every reference the file holds and is in the audit log of each of its cases.
     """
-    from sara.audit import service as audit  # the audit service uses csv_safe from here
-
     user = user or current_user
     body, count = to_csv(file.header, file.rows)
-    event = audit.record(
-        "disclosure", user=user, record_type=record_type, case=case,
-        summary=f"Exported {count} {what} as CSV",
-        details={"recipients": [user.email], "rows": count, "format": "csv",
-                 "filters": request.args.to_dict(flat=False),
-                 "references": list(dict.fromkeys(file.references))},
-    )
-    audit.link_cases(event, file.case_ids)
-    db.session.commit()
+    values = dict(user=user, record_type=record_type, case_id=getattr(case, "id", None),
+                  summary=f"Exported {count} {what} as CSV",
+                  details={"recipients": [user.email], "rows": count, "format": "csv",
+                           "filters": request.args.to_dict(flat=False),
+                           "references": list(dict.fromkeys(file.references))})
+
+    def record_disclosure(_response) -> None:
+        audit.link_cases(audit.record("disclosure", **values), file.case_ids)
+
+    unit_of_work.bookkeeping(record_disclosure)
     consultation.forget()  # the file is recorded as a disclosure, not as a page's consultation
     # Excel opens UTF-8 CSV correctly only with a byte-order mark.
     return Response(

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from sara import policy
+from sara.core import outbox, unit_of_work
 from sara.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -31,10 +34,14 @@ def healthz():
     except Exception:  # noqa: BLE001 - any failure means the database is not usable
         database = "unavailable"
     finally:
-        db.session.rollback()
+        unit_of_work.rollback()
     broker = _broker_status()
     status = "ok" if database == "ok" else "unavailable"
     body = {"status": status, "database": database, "broker": broker}
+    if database == "ok":
+        # Work waiting for the broker (an outage, or a relay that is behind) is no failure of
+        # the service: nothing is lost. Reported for monitoring.
+        body["outbox_waiting"] = outbox.unsent(older_than=timedelta(minutes=1))
     return jsonify(body), (200 if status == "ok" else 503)
 
 

@@ -2667,10 +2667,8 @@ def seed() -> dict[str, tuple[str, str]]:
     organisations, neighbourhoods = _seed_organisations()
     users, passwords = _seed_users(organisations)
     cases = [_seed_case(spec, users, organisations, neighbourhoods) for spec in CASES]
-    # The incidents come last. Recording one queues the instant flag checks for its people, to go
-    # to Celery when the transaction commits; but SQLAlchemy's after_commit also fires when a
-    # savepoint is released, as sara.core.references does on starting a new series (the first
-    # action, say), which would send them off in the middle of the seed.
+    # The incidents come after the cases they are linked to. Recording one puts its people's
+    # instant flag checks in the outbox, to leave when the seed's transaction commits.
     police = organisations[POLICE_FORCE]
     for spec, case in zip(CASES, cases, strict=True):
         _seed_incidents(case, spec, users[spec["owner"]], police)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from sara.core.rules import RuleError
 from sara.core.types import local_zone, utcnow
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
@@ -21,11 +22,8 @@ COUNT_FIELDS = {
 }
 
 
-class FiguresError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class FiguresError(RuleError):
+    """A change the rules do not allow; the message says why, `field` where."""
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sara.audit import service as audit
 from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
+from sara.core.rules import RuleError
 from sara.core.types import today, utcnow
 from sara.evaluation.models import (
     DELIVERY,
@@ -35,11 +36,8 @@ from sara.library import service as library_service
 DEFAULT_REVIEW_DAYS = 28
 
 
-class EvaluationError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class EvaluationError(RuleError):
+    """A change the rules do not allow; the message says why, `field` where."""
 
 
 class EvaluationVersionConflict(Exception):

@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from sara import policy
 from sara.admin.forms import ConfirmForm
+from sara.core import unit_of_work
+from sara.core.rules import show_on_form
 from sara.evaluation import figures, service
 from sara.evaluation.forms import DecisionForm, ReviewForm, evaluation_form_for
-from sara.extensions import db
 from sara.library import service as library_service
 from sara.library.forms import CaseStudyForm, PublicationForm
 from sara.library.models import CASE_STUDY_SECTIONS
@@ -53,18 +54,9 @@ def start(reference: str):
     try:
         service.start(case, current_user)
     except service.EvaluationError as error:
+        unit_of_work.discard()
         flash(error.message, "error")
-    else:
-        db.session.commit()
     return redirect(url_for("evaluation.show", reference=reference))
-
-
-def _field_error(form, error: service.EvaluationError) -> None:
-    field = form._fields.get(error.field) if (form is not None and error.field) else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    elif form is not None:
-        form.form_errors.append(error.message)
 
 
 @bp.route("/evaluation", methods=["POST"])
@@ -80,7 +72,7 @@ def save(reference: str):
         service.update(evaluation, current_user, form.values(), form.tactic_rows(evaluation),
                        form.objective_rows(evaluation), int(form.version.data or -1))
     except service.EvaluationVersionConflict:
-        db.session.rollback()
+        unit_of_work.discard()
         case = policy.get_case_or_404(current_user, reference)
         form.version.data = case.evaluation.version
         form.form_errors.append(
@@ -88,11 +80,10 @@ def save(reference: str):
             "below but were not saved: check the case timeline, then save again.")
         return _page(case, form=form, code=409)
     except service.EvaluationError as error:
-        db.session.rollback()
+        unit_of_work.discard()
         case = policy.get_case_or_404(current_user, reference)
-        _field_error(form, error)
+        show_on_form(form, error)
         return _page(case, form=form)
-    db.session.commit()
     flash("Evaluation saved.", "success")
     return redirect(url_for("evaluation.show", reference=reference))
 
@@ -107,7 +98,7 @@ def _decide(reference: str, allowed, act, done: str):
     try:
         act(case.evaluation, decision)
     except (service.EvaluationError, service.EvaluationVersionConflict) as error:
-        db.session.rollback()
+        unit_of_work.discard()
         case = policy.get_case_or_404(current_user, reference)
         message = getattr(error, "message", "The evaluation changed: reload and try again.")
         decision.comments.errors = [message] if getattr(error, "field", None) == "comments" \
@@ -115,7 +106,6 @@ def _decide(reference: str, allowed, act, done: str):
         if not decision.comments.errors:
             decision.form_errors.append(message)
         return _page(case, decision=decision)
-    db.session.commit()
     flash(done, "success")
     return redirect(url_for("evaluation.show", reference=reference))
 
@@ -130,10 +120,9 @@ def fill_figures(reference: str):
     try:
         filled = figures.fill_from_incidents(case.evaluation, current_user)
     except figures.FiguresError as error:
-        db.session.rollback()
+        unit_of_work.discard()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(f"Filled {len(filled)} counts from incident data. You can still change them.",
               "success")
     return redirect(url_for("evaluation.show", reference=reference))
@@ -204,7 +193,7 @@ def save_case_study(reference: str):
     try:
         library_service.save_case_study(case, current_user, form.values(), _version(form))
     except library_service.CaseStudyVersionConflict:
-        db.session.rollback()
+        unit_of_work.discard()
         case = policy.get_case_or_404(current_user, reference)
         form.version.data = case.case_study.version if case.case_study else ""
         form.form_errors.append(
@@ -212,11 +201,10 @@ def save_case_study(reference: str):
             "was not saved: compare it with the saved case study, then save again.")
         return _case_study_page(case, form=form, conflict=True, code=409)
     except library_service.CaseStudyError as error:
-        db.session.rollback()
+        unit_of_work.discard()
         case = policy.get_case_or_404(current_user, reference)
-        _field_error(form, error)
+        show_on_form(form, error)
         return _case_study_page(case, form=form)
-    db.session.commit()
     flash("Case study saved.", "success")
     return redirect(url_for("evaluation.case_study", reference=reference))
 
@@ -229,13 +217,12 @@ def _publication(reference: str, act, done: str):
     try:
         act(case, _version(publication))
     except (library_service.CaseStudyError, library_service.CaseStudyVersionConflict) as error:
-        db.session.rollback()
+        unit_of_work.discard()
         case = policy.get_case_or_404(current_user, reference)
         publication.form_errors.append(getattr(
             error, "message", "The case study changed while you were reading it: read it "
                               "again, then try again."))
         return _case_study_page(case, publication=publication)
-    db.session.commit()
     flash(done, "success")
     return redirect(url_for("evaluation.case_study", reference=reference))
 
@@ -269,9 +256,8 @@ def review(reference: str):
             service.record_review(case, current_user, form.outcome.data, form.comments.data,
                                   form.next_review_date.data)
         except service.EvaluationError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
-            db.session.commit()
             flash("Review recorded.", "success")
             return redirect(url_for("cases.show", reference=reference))
     return render_template("evaluation/review.html", form=form, case=case,

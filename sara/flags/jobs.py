@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sara.actions.notify import notify_newly_overdue
+from sara.core.types import utcnow
+from sara.extensions import db
 from sara.flags import scan
+from sara.flags.models import ScanRun
 
 
 def scan_actions() -> list[scan.ScanResult]:
-    from sara.actions.notify import notify_newly_overdue
-
     result = scan.scan_action_overdue()
     notify_newly_overdue(result.raised)
     return [result]
@@ -44,3 +46,24 @@ JOBS: dict[str, Callable[[], list[scan.ScanResult]]] = {
     "reviews": scan_reviews,
     "actions": scan_actions,
 }
+
+
+def run_all(key: str, checkpoint: Callable[[], None]) -> list[str]:
+    """Every job, in order, each committed (`checkpoint`) with the record that it is done: run
+    again under the same key, it does only the jobs not yet done, so a run stopped part-way ends
+    with every scan done once."""
+    run = db.session.get(ScanRun, key)
+    if run is None:
+        run = ScanRun(key=key, finished=[])
+        db.session.add(run)
+        checkpoint()
+    said = []
+    for name, job in JOBS.items():
+        if name in (run.finished or []):
+            said.append(f"{name}: done before")
+            continue
+        said.extend(f"{name}: {result}" for result in job())
+        run.finished = [*(run.finished or []), name]
+        checkpoint()
+    run.finished_dt = utcnow()
+    return said

@@ -92,3 +92,18 @@ class FlagRule(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     __table_args__ = (sa.UniqueConstraint("organisation_id", "kind", "version"),)
+
+
+class ScanRun(db.Model):
+    """A run of every scan (sara.flags.jobs.run_all): which of them it finished, committed with
+    each, so that a run stopped part-way (its worker killed) and started again under the same key
+    does only what is left."""
+
+    __tablename__ = "scan_runs"
+
+    #: The run's key: its task id, which a redelivered message keeps
+    key: Mapped[str] = mapped_column(sa.String(155), primary_key=True)
+    #: The names (sara.flags.jobs.JOBS) of the scans it finished, in order
+    finished: Mapped[list] = mapped_column(sa.JSON, default=list)
+    started_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from sara import policy
 from sara.audit import consultation
 from sara.audit import service as audit
 from sara.cases.models import ProblemCase
+from sara.core import outbox
 from sara.core.paging import Paged
+from sara.core.rules import RuleError
 from sara.core.sql import month_bucket, month_range
 from sara.core.types import utcnow
 from sara.extensions import db
@@ -26,8 +27,8 @@ from sara.orgs.models import Neighbourhood
 from sara.people.models import CasePerson, Person
 
 
-class FlagError(ValueError):
-    pass
+class FlagError(RuleError):
+    """A flag or rule change the rules do not allow; the message says why."""
 
 
 def live_flags_for_case(case) -> list[Flag]:
@@ -81,7 +82,7 @@ def acknowledge(flag: Flag, user) -> None:
         raise FlagError("Only a newly raised flag can be acknowledged")
     flag.status = "acknowledged"
     flag.acknowledged_dt = utcnow()
-    flag.acknowledged_by_id = user.id
+    flag.acknowledged_by = user  # the relationship, not its id: the answer shows who
     audit.record("alteration", user=user, record_type="flag", record_ref=f"flag:{flag.id}",
                  case=flag.case_id and _case(flag.case_id),
                  summary=f"Acknowledged the flag '{flag.kind_label}'")
@@ -286,7 +287,6 @@ RESCAN_JOBS = {
     "review_overdue": "reviews",
     "evaluation_unsigned": "reviews",
 }
-_RESCANS_KEY = "sara_flag_rescans"
 
 
 def change_rule(kind: str, params: dict, user, organisation, *,
@@ -327,26 +327,6 @@ def change_rule(kind: str, params: dict, user, organisation, *,
 
 
 def queue_rescan(kind: str) -> None:
-    """Rescan the rule's flags as soon as the current transaction commits (a rolled-back change
-    rescans nothing, and the scan sees the new numbers)."""
-    db.session.info.setdefault(_RESCANS_KEY, set()).add(RESCAN_JOBS[kind])
-
-
-@event.listens_for(Session, "after_commit")
-def _rescan_after_commit(session):
-    if session.in_nested_transaction():
-        # SQLAlchemy sends after_commit for a SAVEPOINT's release too (change_rule uses one);
-        # only the real commit may hand the rescan over.
-        return
-    names = session.info.pop(_RESCANS_KEY, None)
-    if names:
-        from worker.tasks import run_scan
-
-        for name in sorted(names):
-            run_scan.delay(name)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rescans(session, previous_transaction):
-    if not previous_transaction.nested:
-        session.info.pop(_RESCANS_KEY, None)
+    """Rescan the rule's flags once the current transaction commits (a rolled-back change
+    rescans nothing, and the scan sees the new numbers). One rescan per job and transaction."""
+    outbox.defer("worker.tasks.run_scan", RESCAN_JOBS[kind], once=True)

@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from sara import policy
 from sara.core import exports
+from sara.core.rules import flash_refusal
 from sara.core.templating import format_datetime
-from sara.extensions import db
 from sara.flags import service
 from sara.flags.forms import AcknowledgeForm, FlagFilterForm
 from sara.flags.models import FLAG_KINDS
@@ -125,9 +125,8 @@ def acknowledge(flag_id: int):
     try:
         service.acknowledge(flag, current_user)
     except service.FlagError:
-        flash(_why_not_acknowledged(flag), "error")
+        flash_refusal(service.FlagError(_why_not_acknowledged(flag)))
     else:
-        db.session.commit()
         flash(f"Flag acknowledged: {service.describe(flag)}", "success")
     return redirect(url_for("flags.queue", **_filter_args(request.form)))
 

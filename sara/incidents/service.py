@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from sara.audit import service as audit
+from sara.core import outbox
+from sara.core.rules import RuleError
 from sara.core.sql import dialect_name
 from sara.core.types import utcnow
 from sara.extensions import db
@@ -22,11 +24,8 @@ from sara.incidents.models import CaseIncident, Incident, IncidentImport, Incide
 from sara.orgs.models import Organisation
 
 
-class IncidentError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class IncidentError(RuleError):
+    """A change the rules do not allow; the message says why, `field` where."""
 
 
 def importing_organisation(name: str | None) -> Organisation:
@@ -259,6 +258,9 @@ def create_import(organisation: Organisation, actor, filename: str, fmt: str,
     audit.record("alteration", user=actor, record_type="incident",
                  record_ref=f"import:{job.id}",
                  summary=f"Uploaded {job.filename} ({fmt}) for import")
+    # Handed to the worker when this commits: the row is there for it, and a broker that is
+    # down only delays the import (its page says it is queued).
+    outbox.defer("worker.tasks.import_incidents_file", job.id)
     return job
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovTextInput
 from wtforms import (
@@ -20,7 +20,9 @@ from wtforms import (
 from wtforms.validators import InputRequired
 
 from sara import policy
+from sara.core import unit_of_work
 from sara.core.forms import BaseForm
+from sara.core.rules import flash_refusal, show_on_form
 from sara.extensions import db
 from sara.incidents import queries, service
 from sara.incidents.forms import ImportForm, IncidentForm, LinkIncidentForm, SuggestionFilterForm
@@ -34,15 +36,6 @@ def _status(form) -> int:
     if request.method != "POST" or not form.errors:
         return 200
     return 400 if "csrf_token" in form.errors else 200
-
-
-def _field_error(form, error: service.IncidentError, aliases: dict | None = None) -> None:
-    name = (aliases or {}).get(error.field, error.field)
-    field = form._fields.get(name) if name else None
-    if field is None:
-        form.form_errors.append(error.message)
-    else:
-        field.errors = [*field.errors, error.message]
 
 
 # --- recording an incident -----------------------------------------------------------------------
@@ -62,11 +55,10 @@ def new_incident():
             incident = service.record_incident(current_user.organisation, current_user,
                                                form.incident_values(), people)
         except service.IncidentError as error:
-            db.session.rollback()
-            _field_error(form, error, {"occurred_dt": "occurred_date"})
+            unit_of_work.discard()
+            show_on_form(form, error, aliases={"occurred_dt": "occurred_date"})
         else:
             incident_id, key = incident.id, incident.source_key
-            db.session.commit()
             flash(f"Incident {key} recorded.", "success")
             return redirect(url_for("incidents.show", incident_id=incident_id))
     return render_template("incidents/new.html", form=form), _status(form)
@@ -149,34 +141,18 @@ def upload():
             stored = service.store_upload(getattr(chosen, "stream", None),
                                           getattr(chosen, "filename", None), form.format.data)
         except service.IncidentError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             try:
                 job = service.create_import(current_user.organisation, current_user,
                                             chosen.filename, form.format.data, stored,
                                             bool(form.skip_invalid.data))
-                job_id = job.id  # read before the commit: after it, reading opens a transaction
-                db.session.commit()
             except Exception:
                 service.discard_stored_file(stored)
                 raise
-            _queue_import(job_id)
-            return redirect(url_for("incidents.import_status", import_id=job_id))
+            return redirect(url_for("incidents.import_status", import_id=job.id))
     return render_template("incidents/import.html", form=form,
                            recent=queries.recent_imports(current_user)), _status(form)
-
-
-def _queue_import(import_id: int) -> None:
-    """After the commit, so the worker finds the row. A broker that cannot be reached leaves the
-    upload queued: its page says so, rather than this request failing."""
-    from worker.tasks import import_incidents_file
-
-    try:
-        import_incidents_file.delay(import_id)
-    except Exception:  # noqa: BLE001 - any broker failure
-        current_app.logger.exception("could not queue import %s", import_id)
-        flash("The file is stored, but the import could not be queued yet: the background "
-              "worker is unavailable.", "error")
 
 
 @bp.route("/incidents/import/<int:import_id>")
@@ -260,7 +236,6 @@ def link(reference: str):
         found = queries.find_linkable(current_user, case, form.incident.data)
         if len(found) == 1:
             if service.link_incidents(case, current_user, found):
-                db.session.commit()
                 flash(f"Incident {found[0].source_key} linked.", "success")
             else:
                 flash(f"Incident {found[0].source_key} was already linked.", "success")
@@ -288,7 +263,6 @@ def link_selected(reference: str):
         flash("Select the incidents to link.", "error")
         return _back_to_list(case)
     count = service.link_incidents(case, current_user, incidents)
-    db.session.commit()
     flash(f"{count} incident{'s' if count != 1 else ''} linked.", "success")
     return _back_to_list(case)
 
@@ -302,8 +276,7 @@ def unlink(reference: str):
     try:
         incident = service.unlink_incident(case, current_user, form.incident_id.data)
     except service.IncidentError as error:
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
-        db.session.commit()
         flash(f"Incident {incident.source_key} unlinked.", "success")
     return _back_to_list(case)

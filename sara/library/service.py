@@ -20,6 +20,7 @@ from sara.audit import service as audit
 from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
 from sara.core.forms import MAX_TEXT
+from sara.core.rules import RuleError
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.library.models import CASE_STUDY_FIELDS, TITLE_LENGTH, CaseStudy
@@ -27,11 +28,8 @@ from sara.library.models import CASE_STUDY_FIELDS, TITLE_LENGTH, CaseStudy
 log = logging.getLogger(__name__)
 
 
-class CaseStudyError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class CaseStudyError(RuleError):
+    """A change the rules do not allow; the message says why, `field` where."""
 
 
 class CaseStudyVersionConflict(Exception):

@@ -33,6 +33,8 @@ class Notification(db.Model):
     read_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: pending -> sending (claimed by one worker) -> sent, or failed after the last retry
     email_state: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    #: When a worker claimed it for sending (the claim is the e-mail's one delivery record)
+    claimed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -9,22 +9,27 @@ from __future__ import annotations
 
 import os
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from sara.audit import consultation
 from sara.cases.models import ProblemCase
+from sara.core import outbox
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.notifications.models import Notification
 
-_PENDING_KEY = "sara_new_notifications"
+#: The worker's task that e-mails notifications (sent through the outbox, by name).
+SEND_TASK = "worker.tasks.send_notification_emails"
+#: A notification still waiting for its e-mail this long after it was made was lost on its way
+#: (the sweeper sends it); one claimed this long ago without being marked sent was interrupted
+#: mid-send, and is not sent again (it may have gone: each e-mail goes at most once).
+SWEEP_AFTER = timedelta(minutes=15)
 
 
 def notify(users, *, kind: str, event_key: str, subject: str, body: str,
@@ -48,27 +53,10 @@ def notify(users, *, kind: str, event_key: str, subject: str, body: str,
         db.session.add(notification)
         created.append(notification)
     db.session.flush()
-    db.session.info.setdefault(_PENDING_KEY, []).extend(n.id for n in created)
+    if created:
+        # E-mailed by the worker once this commits (and never if it does not).
+        outbox.defer(SEND_TASK, [n.id for n in created])
     return created
-
-
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(session):
-    if session.get_nested_transaction() is not None:
-        return  # only a savepoint was released; the real commit is still to come
-    ids = session.info.pop(_PENDING_KEY, None)
-    if ids:
-        from worker.tasks import send_notification_emails
-
-        send_notification_emails.delay(ids)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_on_rollback(session, previous_transaction):
-    # A rolled-back request sends nothing. (A savepoint rolling back inside it changes nothing
-    # here: notifications are never created inside one.)
-    if not previous_transaction.nested:
-        session.info.pop(_PENDING_KEY, None)
 
 
 def unread_count(user) -> int:
@@ -110,7 +98,7 @@ def claim_for_email(notification_id: int) -> Notification | None:
     claimed = db.session.execute(
         sa.update(Notification)
         .where(Notification.id == notification_id, Notification.email_state == "pending")
-        .values(email_state="sending")
+        .values(email_state="sending", claimed_dt=utcnow())
         .returning(Notification.id)
     ).scalar()
     return db.session.get(Notification, claimed) if claimed else None
@@ -163,3 +151,20 @@ def deliver(message: EmailMessage) -> None:
     with os.fdopen(descriptor, "wb") as out:
         os.fchmod(out.fileno(), 0o600)  # a file already there keeps its old mode otherwise
         out.write(bytes(message))
+
+
+def sweep_unsent() -> tuple[int, int]:
+    """The sweeper (a beat job): queue again the e-mails of notifications that never reached a
+    worker, and give up on those whose sending was interrupted (marked "failed": they may have
+    been sent). Returns (queued again, given up)."""
+    cutoff = utcnow() - SWEEP_AFTER
+    lost = list(db.session.scalars(sa.select(Notification.id).where(
+        Notification.email_state == "pending", Notification.created_dt < cutoff)
+        .order_by(Notification.id).limit(1000)))
+    if lost:
+        outbox.defer(SEND_TASK, lost)
+    interrupted = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.email_state == "sending", Notification.claimed_dt < cutoff)
+        .values(email_state="failed")).rowcount or 0
+    return len(lost), interrupted

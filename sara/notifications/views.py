@@ -2,7 +2,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from sara.admin.forms import ConfirmForm
-from sara.extensions import db
 from sara.notifications import service
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -20,6 +19,5 @@ def mark_read():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     count = service.mark_all_read(current_user)
-    db.session.commit()
     flash(f"Marked {count} notification{'s' if count != 1 else ''} as read.", "success")
     return redirect(url_for("notifications.inbox"))

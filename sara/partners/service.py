@@ -13,17 +13,15 @@ from sara.audit import service as audit
 from sara.auth.models import User
 from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
+from sara.core.rules import RuleError
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.orgs.models import Organisation
 from sara.partners.models import SHARE_LEVELS, CaseShare
 
 
-class SharingError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class SharingError(RuleError):
+    """A change the rules do not allow; the message says why, `field` where."""
 
 
 def live_shares(case: ProblemCase) -> list[CaseShare]:

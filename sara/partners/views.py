@@ -8,6 +8,8 @@ from flask_login import current_user
 from sara import policy
 from sara.admin.forms import ConfirmForm
 from sara.cases import service as case_service
+from sara.core import unit_of_work
+from sara.core.rules import flash_refusal
 from sara.extensions import db
 from sara.orgs.models import Organisation
 from sara.partners import service
@@ -53,7 +55,6 @@ def _apply(case, form, form_key: str, share):
         field = form._fields.get(error.field) if error.field else None
         (field.errors if field is not None else form.form_errors).append(error.message)
         return _page(case, **{form_key: form})
-    db.session.commit()
     flash("Sharing updated.", "success")
     return redirect(url_for("partners.sharing", reference=case.reference))
 
@@ -88,9 +89,8 @@ def withdraw(reference: str, share_id: int):
     try:
         share = service.withdraw_share(case, current_user, share_id)
     except service.SharingError as error:
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
-        db.session.commit()
         flash(f"{share.recipient_name} no longer has access.", "success")
     return redirect(url_for("partners.sharing", reference=case.reference))
 
@@ -107,11 +107,10 @@ def personal_details(reference: str):
             case, current_user, shared, int(form.version.data or 0)
         )
     except (case_service.VersionConflict, ValueError):
-        db.session.rollback()
+        unit_of_work.discard()
         flash("The case changed while you were deciding: check the setting and save again.",
               "error")
         return redirect(url_for("partners.sharing", reference=reference))
-    db.session.commit()
     flash("Partners can now see personal details on this case." if shared else
           "Personal details are now withheld from partners.", "success")
     return redirect(url_for("partners.sharing", reference=case.reference))

@@ -17,6 +17,7 @@ from sara.audit import service as audit
 from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
 from sara.core.references import person_reference
+from sara.core.rules import RuleError
 from sara.core.types import today
 from sara.extensions import db
 from sara.people import matching
@@ -30,11 +31,8 @@ from sara.people.models import (
 )
 
 
-class PersonError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class PersonError(RuleError):
+    """A change the rules do not allow; the message says why, `field` where."""
 
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$")

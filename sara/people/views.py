@@ -14,6 +14,8 @@ from flask_login import current_user
 from sara import policy
 from sara.admin.forms import ConfirmForm
 from sara.audit import consultation
+from sara.core import unit_of_work
+from sara.core.rules import flash_refusal
 from sara.extensions import db
 from sara.flags.service import live_flags_for_person
 from sara.people import merge as merging
@@ -47,7 +49,6 @@ def add_person(reference: str):
             # Their details are on the page: a consultation of each, kept even though nothing
             # else is saved (the audit hook rolls back what a POST leaves uncommitted).
             service.record_duplicates_shown(case, current_user, matches)
-            db.session.commit()
         else:
             try:
                 link = service.add_person_to_case(
@@ -57,7 +58,6 @@ def add_person(reference: str):
                 field = form._fields.get(error.field) if error.field else None
                 (field.errors if field is not None else form.form_errors).append(error.message)
             else:
-                db.session.commit()
                 flash(f"{link.person.name} added as {link.role_label.lower()}.", "success")
                 return redirect(url_for("cases.show", reference=case.reference) + "#people")
     status = 400 if "csrf_token" in form.errors else 200
@@ -85,10 +85,9 @@ def link_person(reference: str):
         link = service.add_existing_person_to_case(
             case, current_user, person, form.role.data, form.vulnerabilities.data or [])
     except service.PersonError as error:
-        db.session.rollback()
+        unit_of_work.discard()
         flash(error.message, "error")
         return back
-    db.session.commit()
     flash(f"{person.name} ({person.reference}) linked as {link.role_label.lower()}.", "success")
     return back
 
@@ -101,9 +100,8 @@ def remove_person(reference: str, link_id: int):
     try:
         service.unlink_person(case, current_user, link_id)
     except service.PersonError as error:
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
-        db.session.commit()
         flash("Person removed from the case.", "success")
     return redirect(url_for("cases.show", reference=case.reference) + "#people")
 
@@ -174,12 +172,11 @@ def merge(person_ref: str):
             else:
                 merging.check_mergeable(kept, other)
         except merging.MergeError as error:
-            db.session.rollback()
+            unit_of_work.discard()
             form.other_reference.errors = [*form.other_reference.errors, error.message]
             other = None
         else:
             if posted:
-                db.session.commit()
                 flash(f"{record.record['merged']} was merged into this profile. If that was a "
                       f"mistake, undo it under 'Merged profiles'.", "success")
                 return redirect(url_for("person.show", person_ref=kept.reference))
@@ -212,10 +209,9 @@ def undo_merge(person_ref: str, merge_id: int):
     try:
         merging.undo_merge(record, current_user)
     except merging.MergeError as error:
-        db.session.rollback()
+        unit_of_work.discard()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(f"The merge was undone: {record.record['merged']} is a separate profile again, "
               f"with its own links.", "success")
     return redirect(url_for("person.show", person_ref=kept.reference) + "#merges")
