@@ -184,9 +184,9 @@ def _write_list(item: _Listed) -> None:
     if not item.references and not item.even_if_empty:
         return
     if item.kind == "person" and item.references:
-        for reference in item.references:
-            service.record("consultation", user=current_user, record_type="person",
-                           record_ref=reference, summary=item.summary, details=item.details)
+        service.record_each("consultation", user=current_user, record_type="person",
+                            record_refs=item.references, summary=item.summary,
+                            details=item.details)
         return
     event = service.record(
         "consultation", user=current_user, record_type=item.kind, summary=item.summary,

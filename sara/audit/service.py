@@ -14,6 +14,7 @@ from flask import current_app, has_request_context, request
 from sara.audit.models import AuditEvent, AuditEventCase
 from sara.core import unit_of_work
 from sara.core.csv_cells import csv_safe
+from sara.core.types import utcnow
 from sara.extensions import db
 
 
@@ -35,26 +36,39 @@ def record(
 ) -> AuditEvent:
     """Add one audit row to the current transaction (flushed with it, never on its own).
     `case_id` stands for `case` when only its id is at hand."""
+    event = AuditEvent(**_row(action, user, record_type or ("case" if case is not None else None),
+                              record_ref or getattr(case, "reference", None),
+                              getattr(case, "id", case_id), summary, details))
+    db.session.add(event)
+    return event
+
+
+def record_each(action: str, *, user, record_type: str, record_refs, summary: str,
+                details: dict | None = None) -> None:
+    """One audit row per reference (the people a lookup showed), in a single statement however
+    many there are."""
+    rows = [_row(action, user, record_type, ref, None, summary, details) for ref in record_refs]
+    if rows:
+        db.session.execute(sa.insert(AuditEvent), rows)
+
+
+def _row(action, user, record_type, record_ref, case_id, summary, details) -> dict:
     if has_request_context():
         details = {**(details or {}), "path": request.path[:500], "method": request.method}
     # PostgreSQL cannot store NUL in text, and one \u0000 in a JSON value makes every
     # `details->>'key'` over the table fail: a hostile URL or search must still leave its trace.
-    details = _without_nul(details)
-    summary = summary.replace("\x00", "\\x00")
-    record_ref = record_ref.replace("\x00", "\\x00") if record_ref else record_ref
-    event = AuditEvent(
-        action=action,
-        user_id=getattr(user, "id", None),
-        organisation_id=getattr(user, "organisation_id", None),
-        ip_address=_client_ip(),
-        record_type=record_type or ("case" if case is not None else None),
-        record_ref=record_ref or getattr(case, "reference", None),
-        case_id=getattr(case, "id", case_id),
-        summary=summary,
-        details=details,
-    )
-    db.session.add(event)
-    return event
+    return {
+        "action": action,
+        "user_id": getattr(user, "id", None),
+        "organisation_id": getattr(user, "organisation_id", None),
+        "ip_address": _client_ip(),
+        "record_type": record_type,
+        "record_ref": record_ref.replace("\x00", "\\x00") if record_ref else record_ref,
+        "case_id": case_id,
+        "summary": summary.replace("\x00", "\\x00"),
+        "details": _without_nul(details),
+        "created_dt": utcnow(),
+    }
 
 
 def _without_nul(value):
