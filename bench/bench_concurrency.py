@@ -100,11 +100,11 @@ class Server:
         self.processes.append(subprocess.Popen(
             [VENV / "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
              "--threads", "8", "wsgi:app"], cwd=ROOT, env=self.env, stdout=log, stderr=log))
-        for _ in range(100):
+        for _ in range(150):
             try:
-                requests.get(self.url("/healthz"), timeout=2)
+                requests.get(self.url("/login"), timeout=10)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start; see " + str(self.instance / "server.log"))
 
