@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask, g, has_request_context, redirect, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
@@ -14,8 +15,39 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from sara.core import unit_of_work
+from sara.actions.views import bp as actions_bp
+from sara.admin.views import bp as admin_bp
+from sara.api import models as _api_models  # noqa: F401
+from sara.api.docs_views import bp as api_docs_bp
+from sara.api.routes import views as api_views
+from sara.api.token_views import bp as api_tokens_bp
+from sara.audit import consultation
+from sara.audit.views import bp as audit_bp
+from sara.auth.views import bp as auth_bp
+from sara.cases.views import bp as cases_bp
+from sara.core import converters, errors, jobs, templating, unit_of_work
+from sara.core.cli import sara_cli
+from sara.core.views import bp as core_bp
+from sara.dashboards.views import bp as dashboards_bp
+from sara.evaluation import models as _evaluation_models  # noqa: F401
+from sara.evaluation.views import bp as evaluation_bp
 from sara.extensions import csrf, db, limiter, login_manager, migrate
+from sara.flags.views import bp as flags_bp
+from sara.incidents import models as _incidents_models  # noqa: F401
+from sara.incidents.views import bp as incidents_bp
+from sara.library import models as _library_models  # noqa: F401
+from sara.library.views import bp as library_bp
+from sara.notifications.views import bp as notifications_bp
+from sara.partners.views import bp as partners_bp
+from sara.people.lookup_views import bp as lookup_bp
+from sara.people.views import bp as people_bp
+from sara.people.views import person_bp
+from sara.search import indexing
+from sara.search.views import bp as search_bp
+from sara.supervision.views import bp as supervision_bp
+
+# The _..._models imports are for their tables alone: the metadata (which the migrations are
+# checked against) then holds every table, whichever models the views happen to import.
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,25 +104,15 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     login_manager.login_message = "Sign in to continue."
     login_manager.session_protection = "basic"
 
-    from sara.core import converters
-
     converters.register(app)
     _register_blueprints(app)
 
-    from sara.search import indexing
-
     indexing.register(app)
-
-    from sara.core import errors, templating
 
     errors.register(app)
     templating.register(app)
 
-    from sara.core.cli import sara_cli
-
     app.cli.add_command(sara_cli)
-
-    from sara.core import jobs
 
     jobs.celery_init_app(app)
     # Last to run after each request, once its response is final: its one commit.
@@ -99,39 +121,12 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from sara.actions.views import bp as actions_bp
-    from sara.admin.views import bp as admin_bp
-    from sara.api.docs_views import bp as api_docs_bp
-    from sara.api.routes import views as api_views
-    from sara.api.token_views import bp as api_tokens_bp
-    from sara.audit import consultation
-    from sara.audit.views import bp as audit_bp
-    from sara.auth.views import bp as auth_bp
-    from sara.cases.views import bp as cases_bp
-    from sara.core.views import bp as core_bp
-    from sara.dashboards.views import bp as dashboards_bp
-    from sara.evaluation.views import bp as evaluation_bp
-    from sara.flags.views import bp as flags_bp
-    from sara.incidents.views import bp as incidents_bp
-    from sara.library.views import bp as library_bp
-    from sara.notifications.views import bp as notifications_bp
-    from sara.partners.views import bp as partners_bp
-    from sara.people.lookup_views import bp as lookup_bp
-    from sara.people.views import bp as people_bp
-    from sara.people.views import person_bp
-    from sara.search.views import bp as search_bp
-    from sara.supervision.views import bp as supervision_bp
-
     for blueprint in (core_bp, auth_bp, cases_bp, partners_bp, people_bp, actions_bp,
                       notifications_bp, lookup_bp, api_views.bp, evaluation_bp, library_bp,
                       supervision_bp, audit_bp, admin_bp, flags_bp, person_bp, incidents_bp,
                       search_bp, dashboards_bp, api_tokens_bp, api_docs_bp):
         app.register_blueprint(blueprint)
     consultation.register(app)
-    import sara.api.models  # noqa: F401
-    import sara.evaluation.models  # noqa: F401
-    import sara.incidents.models  # noqa: F401
-    import sara.library.models  # noqa: F401
 
 
 def _register_security_hooks(app: Flask) -> None:
@@ -214,8 +209,6 @@ def _warn_if_database_role_can_rewrite_audit_log(app: Flask) -> None:
 
     Never stops start-up: a database that is down is reported and the app starts regardless.
     """
-    import sqlalchemy as sa
-
     if app.config["SARA_ENV"] != "production":
         return
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])

@@ -17,11 +17,21 @@ import sqlalchemy as sa
 from flask import abort, g, has_request_context
 from sqlalchemy.sql.elements import ColumnElement
 
+from sara.actions.models import Action
+from sara.api.models import ApiToken
 from sara.audit import consultation
+from sara.auth.models import User
 from sara.cases.models import ProblemCase
 from sara.core.converters import MAX_BIG_ID, MAX_ID
+from sara.core.references import clean_person_reference
+from sara.evaluation.models import Evaluation
 from sara.extensions import db
+from sara.flags.models import Flag
+from sara.incidents.models import Incident, IncidentImport
+from sara.library.models import CaseStudy
+from sara.orgs.models import Organisation
 from sara.partners.models import CaseShare
+from sara.people.models import Person
 from sara.roles import CASE_WORKER_ROLES, roles_for_kind
 
 MANAGE, READ, CONTRIBUTE, VIEW = "manage", "read", "contribute", "view"
@@ -180,8 +190,6 @@ def can_view_case_audit(user, case: ProblemCase) -> bool:
 
 def assignable_owners(user) -> sa.Select:
     """Users a case in `user`'s organisation may be given to."""
-    from sara.auth.models import User
-
     return (
         sa.select(User)
         .where(
@@ -197,16 +205,12 @@ def assignable_owners(user) -> sa.Select:
 
 def visible_actions(user) -> sa.Select:
     """Actions on cases the user can see (the case scope decides, as for everything else)."""
-    from sara.actions.models import Action
-
     return sa.select(Action).join(ProblemCase, Action.case_id == ProblemCase.id).where(
         case_scope(user)
     )
 
 
 def get_action_or_404(user, case: ProblemCase, action_ref: str):
-    from sara.actions.models import Action
-
     if "\x00" in action_ref or len(action_ref) > 40:
         abort(404)  # cannot be a reference, and PostgreSQL refuses NUL characters in text
     action = db.session.scalar(
@@ -276,8 +280,6 @@ def is_supervisor(user) -> bool:
 def can_read_library(user) -> bool:
     """Police always; a partner organisation's staff while at least one force keeps its library
     open to partners (HMIC recommendation 5: share good practice with partners)."""
-    from sara.orgs.models import Organisation
-
     if not _is_signed_in(user):
         return False
     return user.organisation.is_police or bool(db.session.scalar(sa.select(sa.exists().where(
@@ -290,10 +292,6 @@ def library_cases(user) -> sa.Select:
     linked people's details) a supervisor published. The library is deliberately wider than
     case_scope: what it shows of a case is the published case study, never the case's own text.
     Partners read the case studies of the forces that open their library to them."""
-    from sara.evaluation.models import Evaluation
-    from sara.library.models import CaseStudy
-    from sara.orgs.models import Organisation
-
     query = (
         sa.select(ProblemCase)
         .join(Evaluation, Evaluation.case_id == ProblemCase.id)
@@ -358,10 +356,6 @@ def can_publish_case_study(user, case: ProblemCase) -> bool:
 
 # --- people and the call-handler lookup ---------------------------------------------------------
 
-#: Who can be given an action: the people who work cases, and partners. Call handlers and admins
-#: never work an action, so they are neither offered nor notified as one of an organisation's.
-ACTION_ROLES = frozenset({*CASE_WORKER_ROLES, "partner"})
-
 LOOKUP_ROLES = frozenset({"call_handler", "officer", "supervisor"})
 
 
@@ -380,13 +374,12 @@ def get_person_or_404(user, person_ref: str):
     does not exist, belongs to another force, or the user may not look people up. A refused
     reference is audited; something that cannot be a reference at all (NUL bytes, a 300-digit
     number) is no attempt on a record and is only answered 404."""
-    from sara.people import service as people_service
-
+    reference = clean_person_reference(person_ref)
     person = None
-    if can_lookup_people(user):
-        person = people_service.get_person(user.organisation_id, person_ref)
+    if reference is not None and can_lookup_people(user):
+        person = db.session.scalar(sa.select(Person).where(
+            Person.reference == reference, Person.organisation_id == user.organisation_id))
     if person is None or not can_view_person(user, person):
-        reference = people_service.clean_reference(person_ref)
         if reference is not None:
             _note_denied(user, reference, "person")
         abort(404)
@@ -409,16 +402,12 @@ IMPORT_ROLES = frozenset({"supervisor", "admin"})
 def incident_scope(user) -> ColumnElement[bool]:
     """SQL condition: the incidents `user` may see: their own police force's, and no one else's
     (incidents carry callers and victims; partners see them only as linked to a shared case)."""
-    from sara.incidents.models import Incident
-
     if not _is_signed_in(user) or not user.organisation.is_police:
         return sa.false()
     return Incident.organisation_id == user.organisation_id
 
 
 def visible_incidents(user) -> sa.Select:
-    from sara.incidents.models import Incident
-
     return sa.select(Incident).where(incident_scope(user))
 
 
@@ -449,8 +438,6 @@ def is_an_id(value, upper: int = MAX_ID) -> bool:
 
 
 def get_incident_or_404(user, incident_id: int):
-    from sara.incidents.models import Incident
-
     if _not_an_id(incident_id, MAX_BIG_ID):
         abort(404)
     incident = db.session.scalar(visible_incidents(user).where(Incident.id == incident_id))
@@ -476,8 +463,6 @@ def can_import_incidents(user) -> bool:
 
 def get_import_or_404(user, import_id: int):
     """An upload's status page: for the importers of the force it was uploaded for."""
-    from sara.incidents.models import IncidentImport
-
     job = None if _not_an_id(import_id) else db.session.get(IncidentImport, import_id)
     if job is None or not can_import_incidents(user) or job.organisation_id != user.organisation_id:
         abort(404)
@@ -497,8 +482,6 @@ def linkable_incidents(user, case: ProblemCase) -> sa.Select:
     """The incidents `user` may link to `case`, or be shown as suggestions for it: the case's
     force's, and only those `user` may see at all. An id outside this is as missing as one that
     does not exist."""
-    from sara.incidents.models import Incident
-
     if not can_link_incidents(user, case):
         return sa.select(Incident).where(sa.false())
     return sa.select(Incident).where(Incident.organisation_id == case.organisation_id,
@@ -520,9 +503,6 @@ def flag_scope(user) -> ColumnElement[bool]:
     """SQL condition: the flags on `user`'s queue. A flag on a case belongs to the force that owns
     the case (never to those it is shared with); a flag about a person alone belongs to the force
     that holds the person's record."""
-    from sara.flags.models import Flag
-    from sara.people.models import Person
-
     if not can_see_flag_queue(user):
         return sa.false()
     # correlate(None): these stay whole lists even inside a query that joins cases or people.
@@ -535,15 +515,11 @@ def flag_scope(user) -> ColumnElement[bool]:
 
 
 def get_flag_or_404(user, flag_id: int):
-    from sara.flags.models import Flag
-
     if _not_an_id(flag_id):
         abort(404)
     flag = db.session.scalar(sa.select(Flag).where(Flag.id == flag_id, flag_scope(user)))
     if flag is None:
         abort(404)
-    from sara.people.models import Person
-
     consultation.viewed("flag", flag, case=flag.case_id and db.session.get(ProblemCase,
                                                                            flag.case_id))
     if flag.person_id is not None:
@@ -561,8 +537,6 @@ def can_manage_own_tokens(user) -> bool:
 
 def get_own_token_or_404(user, token_id: int):
     """One of `user`'s own tokens; anyone else's is indistinguishable from none."""
-    from sara.api.models import ApiToken
-
     if _not_an_id(token_id):
         abort(404)
     token = db.session.scalar(
@@ -601,8 +575,6 @@ def can_create_organisation(user) -> bool:
 
 def administered_organisations(user) -> sa.Select:
     """The organisations whose users, neighbourhoods and settings `user` manages."""
-    from sara.orgs.models import Organisation
-
     query = sa.select(Organisation).order_by(Organisation.name)
     if is_system_admin(user):
         return query
@@ -618,8 +590,6 @@ def can_manage_organisation(user, organisation) -> bool:
 
 def get_organisation_or_404(user, org_id: int):
     """An organisation `user` administers; any other is indistinguishable from none."""
-    from sara.orgs.models import Organisation
-
     if _not_an_id(org_id):
         abort(404)
     org = db.session.scalar(administered_organisations(user).where(Organisation.id == org_id))
@@ -636,8 +606,6 @@ def can_change_organisation_kind(user, organisation) -> bool:
 
 def managed_users(user) -> sa.Select:
     """The users `user` may create, change, deactivate and reactivate."""
-    from sara.auth.models import User
-
     query = sa.select(User).order_by(User.name)
     if is_system_admin(user):
         return query
@@ -650,8 +618,6 @@ def managed_users(user) -> sa.Select:
 
 
 def get_managed_user_or_404(user, user_id: int):
-    from sara.auth.models import User
-
     if _not_an_id(user_id):
         abort(404)
     subject = db.session.scalar(managed_users(user).where(User.id == user_id))
@@ -687,8 +653,6 @@ def can_review_staff(user) -> bool:
 def reviewable_staff(viewer) -> sa.Select:
     """The users whose activity `viewer` may look at: their own organisation's (a system
     administrator, everyone's)."""
-    from sara.auth.models import User
-
     query = sa.select(User).order_by(User.name)
     if is_system_admin(viewer):
         return query
@@ -698,8 +662,6 @@ def reviewable_staff(viewer) -> sa.Select:
 
 
 def get_reviewable_user_or_404(viewer, user_id: int):
-    from sara.auth.models import User
-
     if _not_an_id(user_id):
         abort(404)
     subject = db.session.scalar(reviewable_staff(viewer).where(User.id == user_id))

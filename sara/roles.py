@@ -14,6 +14,10 @@ ROLES = {
 #: Who owns and works problem cases: a police force's officers and supervisors.
 CASE_WORKER_ROLES = frozenset({"officer", "supervisor"})
 
+#: Who can be given an action: the people who work cases, and partners. Call handlers and admins
+#: never work an action, so they are neither offered nor notified as one of an organisation's.
+ACTION_ROLES = frozenset({*CASE_WORKER_ROLES, "partner"})
+
 #: Roles only a police organisation has.
 POLICE_ONLY_ROLES = frozenset({"officer", "supervisor", "call_handler"})
 

@@ -26,6 +26,7 @@ from sara import create_app
 from sara.auth.models import User
 from sara.auth.passwords import hash_password
 from sara.cases import service as case_service
+from sara.core.outbox import OutboxMessage
 from sara.extensions import db
 from sara.orgs.models import Neighbourhood, Organisation
 
@@ -285,6 +286,35 @@ def sent_tasks(app, monkeypatch):
 
     monkeypatch.setattr(celery, "send_task", send_task)
     return sent
+
+
+@pytest.fixture
+def queued_checks(app):
+    """The people whose flag checks a change put in the outbox (for the worker, once it
+    commits), one set per message, in order."""
+    class Queued:
+        def _messages(self) -> list[set]:
+            return [set(args[0]) for args in db.session.scalars(
+                sa.select(OutboxMessage.args)
+                .where(OutboxMessage.task == "worker.tasks.check_people")
+                .order_by(OutboxMessage.id))]
+
+        def __eq__(self, other):
+            return self._messages() == other
+
+        def __contains__(self, ids):
+            return ids in self._messages()
+
+        def __iter__(self):
+            return iter(self._messages())
+
+        def __len__(self):
+            return len(self._messages())
+
+        def __repr__(self):
+            return repr(self._messages())
+
+    return Queued()
 
 
 @pytest.fixture

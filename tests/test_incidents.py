@@ -79,22 +79,6 @@ def _incident(org, *, lat=None, lon=None, lsoa=None, when=None, asb=True, source
 
 
 @pytest.fixture
-def queued_checks(monkeypatch):
-    """The people whose flag checks were queued (instead of sending them to the broker)."""
-    from sara.flags import checks
-
-    seen: list[set] = []
-    original = checks.queue_person_checks
-
-    def record(person_ids):
-        seen.append(set(person_ids))
-        original(person_ids)
-
-    monkeypatch.setattr(checks, "queue_person_checks", record)
-    return seen
-
-
-@pytest.fixture
 def queued_imports(app, monkeypatch, request):
     """Import ids sent to the worker, with (in tests that really commit) the state a fresh
     connection saw when the task was sent: only a committed row is visible there."""
@@ -360,6 +344,7 @@ def test_upload_is_queued_after_commit_then_imported(app, importer_user, police,
     assert 'data-testid="import-counts"' in page and "import-errors" not in page
     # The caller became a person whose flags are checked.
     assert any(queued_checks)
+    db.session.rollback()
 
     # The same file again adds nothing.
     _upload(signed_in, _csv(GOOD_CAD))

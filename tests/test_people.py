@@ -92,16 +92,6 @@ def world(police, make_org, make_user, make_case):
             "other_force": other_force}
 
 
-@pytest.fixture
-def queued_checks(monkeypatch):
-    """The people whose flag checks a change queued (for Celery, after the commit)."""
-    from sara.flags import checks
-
-    queued = []
-    monkeypatch.setattr(checks, "queue_person_checks", lambda ids: queued.append(set(ids)))
-    return queued
-
-
 # === 1. The person page ==========================================================================
 
 @pytest.mark.parametrize("actor, status", [

@@ -1,14 +1,35 @@
-"""Telling people that their actions have become overdue."""
+"""Whom an action's news goes to, and telling them that their actions have become overdue."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from sara.actions.models import Action
-from sara.actions.service import _link, _owners
+from sara.auth.models import User
 from sara.extensions import db
 from sara.flags.models import Flag
 from sara.notifications.service import notify
+from sara.orgs.models import Organisation
+from sara.roles import ACTION_ROLES
+
+
+def _members(organisation: Organisation) -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).where(User.organisation_id == organisation.id, User.is_enabled.is_(True),
+                              User.role.in_(ACTION_ROLES))
+    ))
+
+
+def owners(action: Action) -> list[User]:
+    """The people an action belongs to: its allocated person, or everyone in its organisation."""
+    if action.allocated_user is not None:
+        return [action.allocated_user]
+    return _members(action.allocated_organisation)
+
+
+def action_link(action: Action) -> str:
+    """The action's page, as a path (also used from Celery, where there is no request)."""
+    return f"/cases/{action.case.reference}/actions/{action.reference}"
 
 
 def notify_newly_overdue(flag_ids: list[int]) -> None:
@@ -22,10 +43,10 @@ def notify_newly_overdue(flag_ids: list[int]) -> None:
     ).all()
     for flag_id, action in rows:
         notify(
-            [action.created_by, *_owners(action)], kind="overdue",
+            [action.created_by, *owners(action)], kind="overdue",
             event_key=f"overdue-flag:{flag_id}",
             subject=f"Action {action.reference} is overdue",
             body=f"“{action.title}” on case {action.case.reference} ({action.case.title}) "
                  f"was due on {action.due_date:%d %B %Y} and is not done.",
-            link=_link(action), case=action.case,
+            link=action_link(action), case=action.case,
         )

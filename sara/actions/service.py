@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from sara import policy
 from sara.actions.models import ACTION_STATUSES, LIVE_STATUSES, PRIORITIES, Action, ActionEntry
+from sara.actions.notify import action_link, notify_newly_overdue, owners
 from sara.audit import consultation
 from sara.audit import service as audit
 from sara.auth.models import User
@@ -26,6 +27,7 @@ from sara.flags.scan import scan_action_overdue
 from sara.notifications.service import notify
 from sara.orgs.models import Organisation
 from sara.partners.models import CaseShare
+from sara.roles import ACTION_ROLES
 
 #: Which status may follow which. Done and cancelled actions can be reopened.
 TRANSITIONS = {
@@ -67,7 +69,7 @@ def allocation_targets(case: ProblemCase) -> tuple[list[Organisation], list[User
         sa.select(User)
         .where(
             User.is_enabled.is_(True),
-            User.role.in_(policy.ACTION_ROLES),
+            User.role.in_(ACTION_ROLES),
             sa.or_(User.organisation_id.in_([o.id for o in organisations]), User.id.in_(named_ids)),
         )
         .order_by(User.name)
@@ -95,25 +97,6 @@ def parse_allocation(case: ProblemCase, value: str | None):
         "Choose who the action is for: the owning force, an organisation the case is shared "
         "with, or one of their people", field="allocation",
     )
-
-
-def _members(organisation: Organisation) -> list[User]:
-    return list(db.session.scalars(
-        sa.select(User).where(User.organisation_id == organisation.id, User.is_enabled.is_(True),
-                              User.role.in_(policy.ACTION_ROLES))
-    ))
-
-
-def _owners(action: Action) -> list[User]:
-    """The people an action belongs to: its allocated person, or everyone in its organisation."""
-    if action.allocated_user is not None:
-        return [action.allocated_user]
-    return _members(action.allocated_organisation)
-
-
-def _link(action: Action) -> str:
-    """The action's page, as a path (also used from Celery, where there is no request)."""
-    return f"/cases/{action.case.reference}/actions/{action.reference}"
 
 
 # --- recording ---------------------------------------------------------------------------------
@@ -185,13 +168,13 @@ def create_action(case: ProblemCase, actor: User, values: dict) -> Action:
 
 def _notify_allocation(action: Action, actor: User, entry: ActionEntry) -> None:
     notify(
-        _owners(action), kind="allocated", event_key=f"action-entry:{entry.id}",
+        owners(action), kind="allocated", event_key=f"action-entry:{entry.id}",
         subject=f"Action {action.reference} allocated to "
                 f"{'you' if action.allocated_user else action.allocated_organisation.name}",
         body=f"{actor.name} allocated the action “{action.title}” on case "
              f"{action.case.reference} ({action.case.title}). It is due on "
              f"{action.due_date:%d %B %Y}.",
-        link=_link(action), case=action.case, exclude=actor,
+        link=action_link(action), case=action.case, exclude=actor,
     )
 
 
@@ -228,8 +211,6 @@ def update_action(action: Action, actor: User, values: dict, expected_version: i
 
 def _recheck_overdue(action: Action) -> None:
     """The overdue flag follows at once, and a newly raised one tells people, as the scan does."""
-    from sara.actions.notify import notify_newly_overdue
-
     notify_newly_overdue(scan_action_overdue(action_ids=[action.id]).raised)
 
 
@@ -277,11 +258,11 @@ def add_note(action: Action, actor: User, text: str) -> ActionEntry:
     _touch(action)
     _timeline(action, actor, f"Note on action {action.reference}: {text}")
     notify(
-        [action.created_by, *_owners(action)], kind="note", event_key=f"action-entry:{entry.id}",
+        [action.created_by, *owners(action)], kind="note", event_key=f"action-entry:{entry.id}",
         subject=f"New note on action {action.reference}",
         body=f"{actor.name} added a note to “{action.title}” (case {action.case.reference}):"
              f"\n\n{text}",
-        link=_link(action), case=action.case, exclude=actor,
+        link=action_link(action), case=action.case, exclude=actor,
     )
     return entry
 

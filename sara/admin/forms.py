@@ -8,9 +8,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length
 
-from sara.auth.models import ROLES
 from sara.core.forms import BaseForm
 from sara.orgs.models import ORG_KINDS
+from sara.roles import ROLES
 
 
 class OrganisationForm(BaseForm):

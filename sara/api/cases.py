@@ -16,6 +16,7 @@ from flask import g, jsonify, request, url_for
 from sara import policy
 from sara.api.common import (
     ApiError,
+    etag_of,
     expected_version,
     forbidden,
     invalid,
@@ -158,8 +159,6 @@ def _rule_error(error: service.CaseRuleError, field_names: dict | None = None) -
 
 
 def _stale(reference: str, version: int) -> ApiError:
-    from sara.api.common import etag_of
-
     return ApiError(412, "Precondition Failed",
                     "The record has changed since you read it; GET it again and retry",
                     headers={"ETag": etag_of(reference, version)})

@@ -17,9 +17,11 @@ from email.utils import make_msgid
 import sqlalchemy as sa
 from flask import current_app, has_request_context
 
+from sara.api import tokens
 from sara.audit import service as audit
 from sara.auth.models import PasswordResetToken, User, UserSession
 from sara.auth.passwords import burn_verification_time, hash_password, verify_password
+from sara.cases.models import ProblemCase
 from sara.core import unit_of_work
 from sara.core.rules import RuleError
 from sara.core.types import utcnow
@@ -248,8 +250,6 @@ def update_user(user: User, values: dict, organisation) -> list[dict]:
 
 
 def _owns_cases(user: User) -> bool:
-    from sara.cases.models import ProblemCase
-
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(ProblemCase).where(ProblemCase.owner_id == user.id)
     ) > 0
@@ -310,8 +310,6 @@ def end_everything(user: User) -> int:
     """End every session of `user`, revoke every API token and cancel every unused reset link:
     after a password change or reset, or deactivation, nothing from before still works. Returns
     how many tokens were revoked."""
-    from sara.api import tokens
-
     end_all_sessions(user)
     _cancel_reset_links(user)
     return tokens.revoke_all(user)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from sara import policy
 from sara.audit import consultation
+from sara.auth.models import User
 from sara.cases.models import ProblemCase
 from sara.cases.taxonomy import STAGE_ORDER
 from sara.core.paging import Paged
@@ -22,6 +23,7 @@ from sara.core.types import utcnow
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
 from sara.flags.rules import CLOSED_WITHOUT_EVALUATION_EXEMPT, rule_cutoff
+from sara.orgs.models import Neighbourhood
 
 #: The evaluation states a case can be listed by. "returned" is a draft carrying the supervisor's
 #: comments; "draft" is one without. Every case is in exactly one of them.
@@ -223,8 +225,6 @@ def case_page(user, filters: CaseFilters, per_page: int) -> CasePage:
 def visible_neighbourhoods(user) -> sa.Select:
     """The neighbourhoods a user may filter by: those of the cases they can see, plus, for police,
     their own force's (so an empty neighbourhood can still be chosen)."""
-    from sara.orgs.models import Neighbourhood
-
     visible = policy.visible_cases(user).subquery()
     return sa.select(Neighbourhood).where(
         sa.or_(Neighbourhood.id.in_(sa.select(visible.c.neighbourhood_id)),
@@ -235,8 +235,6 @@ def visible_neighbourhoods(user) -> sa.Select:
 def filter_options(user) -> tuple[list, list]:
     """Neighbourhoods and owners to offer as filters: those of the cases the user can see, plus,
     for police, their own force's."""
-    from sara.auth.models import User
-
     visible = policy.visible_cases(user).subquery()
     owner_ids = sa.select(visible.c.owner_id)
     owners = sa.select(User).where(

@@ -36,7 +36,9 @@ from sara.cases.taxonomy import (
 from sara.core.references import case_reference
 from sara.core.rules import RuleError
 from sara.core.types import utcnow
+from sara.evaluation.models import Evaluation
 from sara.extensions import db
+from sara.flags.scan import scan_case_flags
 from sara.orgs.models import Neighbourhood
 from sara.roles import CASE_WORKER_ROLES
 
@@ -379,8 +381,6 @@ CLOSABLE_WITHOUT_EVALUATION = frozenset({"duplicate", "transferred", "not_evalua
 
 
 def _evaluation_approved(case: ProblemCase) -> bool:
-    from sara.evaluation.models import Evaluation
-
     return db.session.scalar(
         sa.select(Evaluation.status).where(Evaluation.case_id == case.id)
     ) == "approved"
@@ -388,8 +388,6 @@ def _evaluation_approved(case: ProblemCase) -> bool:
 
 def _rescan_flags(case: ProblemCase) -> None:
     """Closing or reopening changes which case flags hold: check this case at once."""
-    from sara.flags.scan import scan_case_flags
-
     scan_case_flags([case.id])
 
 

@@ -44,6 +44,8 @@ from sara.evaluation import figures
 from sara.evaluation import service as evaluation_service
 from sara.evaluation.models import OUTCOMES
 from sara.extensions import db
+from sara.flags.service import live_flags_for_case
+from sara.partners.service import live_shares
 from sara.people import service as people_service
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -236,9 +238,6 @@ def _people_shown(case, people) -> None:
 
 
 def _render_case(case, note_form=None, status=200):
-    from sara.flags.service import live_flags_for_case
-    from sara.partners.service import live_shares
-
     show_people = policy.can_see_personal_details(current_user, case)
     people = people_service.case_people(case) if show_people else None
     _people_shown(case, people)

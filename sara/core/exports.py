@@ -11,9 +11,13 @@ from flask_login import current_user
 
 from sara.audit import consultation
 from sara.audit import service as audit
+from sara.cases import queries
+from sara.cases.taxonomy import STATUSES
 from sara.core import unit_of_work
 from sara.core.csv_cells import to_csv
+from sara.core.types import local_zone
 from sara.extensions import db
+from sara.flags.service import describe
 
 
 def csv_download(file: Disclosed, filename: str, *, record_type: str, what: str, case=None,
@@ -51,8 +55,6 @@ def csv_download(file: Disclosed, filename: str, *, record_type: str, what: str,
 
 def _local_datetime(value) -> str:
     """A UTC datetime as local time in a form spreadsheets sort and parse: 2026-03-14 09:05."""
-    from sara.core.types import local_zone
-
     return "" if value is None else f"{value.astimezone(local_zone()):%Y-%m-%d %H:%M}"
 
 
@@ -77,9 +79,6 @@ class Disclosed:
 
 def case_rows(user, filters) -> Disclosed:
     """The case list as rows: one query, its owner and neighbourhood eager-loaded with it."""
-    from sara.cases import queries
-    from sara.cases.taxonomy import STATUSES
-
     query = (queries.filtered_cases(user, filters)
              .add_columns(queries.evaluation_state)
              .order_by(*queries.case_ordering(filters)))
@@ -117,8 +116,6 @@ def action_rows(actions) -> Disclosed:
 def flag_rows(queue_rows, *, with_names: bool) -> Disclosed:
     """Flag-queue rows (sara.flags.service.QueueRow) as the queue shows them; people's names only
     for those who may look people up, as on the page."""
-    from sara.flags.service import describe
-
     header = ["Raised", "Flag", "Details", "Case", "Case title", "Person"]
     if with_names:
         header.append("Person's name")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -47,3 +48,15 @@ def case_reference(now: datetime) -> str:
 
 def person_reference() -> str:
     return f"PN-{next_number('person'):06d}"
+
+
+_PERSON_REFERENCE = re.compile(r"^PN-[A-Z0-9]{1,9}$")
+
+
+def clean_person_reference(value: str | None) -> str | None:
+    """`pn-000123`, ` PN-000123 ` or `123` -> `PN-000123`; None for anything that cannot be a
+    person reference (so that it never reaches a query: PostgreSQL refuses NUL bytes)."""
+    text = (value or "").strip().upper()
+    if text.isdigit() and len(text) <= 6:
+        text = f"PN-{int(text):06d}"
+    return text if _PERSON_REFERENCE.match(text) else None

@@ -8,6 +8,8 @@ change never leaves half of itself behind. No error is ever routed by the words 
 
 from __future__ import annotations
 
+from flask import flash
+
 from sara.core import unit_of_work
 
 
@@ -40,7 +42,5 @@ def show_on_form(form, error: RuleError, fallback: str | None = None,
 def flash_refusal(error: Exception) -> None:
     """Tell the user why a change on a page without a form of its own was refused (a flash on
     the page it returns to), and discard the request's changes."""
-    from flask import flash
-
     unit_of_work.discard()
     flash(getattr(error, "message", None) or str(error), "error")

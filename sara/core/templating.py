@@ -10,6 +10,9 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from sara import policy
+from sara.actions.service import overdue_count
+from sara.flags.service import describe
+from sara.notifications.service import unread_count
 
 
 def _local(value: datetime) -> datetime:
@@ -65,22 +68,13 @@ def register(app: Flask) -> None:
             "cspNonce": getattr(g, "csp_nonce", None),
             "current_user": current_user,
             "header_counts": _header_counts,
-            "describe_flag": _describe_flag,
+            "describe_flag": describe,
         }
-
-
-def _describe_flag(flag) -> str:
-    from sara.flags.service import describe
-
-    return describe(flag)
 
 
 def _header_counts() -> dict:
     """Overdue actions and unread notifications for the header; computed once per page."""
     if "header_counts" not in g:
-        from sara.actions.service import overdue_count
-        from sara.notifications.service import unread_count
-
         g.header_counts = {"overdue": overdue_count(current_user),
                            "unread": unread_count(current_user)}
     return g.header_counts

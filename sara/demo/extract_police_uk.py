@@ -21,6 +21,8 @@ import csv
 import sys
 from pathlib import Path
 
+from sara.demo.seed import CALLER_INCIDENTS, CASES, HISTORIC_CALLS
+
 DATA = Path(__file__).parent / "data"
 OUTPUT = DATA / "lincolnshire-asb.csv"
 NAMES = DATA / "lincolnshire-lsoas.csv"
@@ -31,8 +33,6 @@ PREFIX = "On or near "
 
 
 def demo_lsoas() -> set[str]:
-    from sara.demo.seed import CALLER_INCIDENTS, CASES, HISTORIC_CALLS
-
     codes = {incident["lsoa"] for case in CASES for incident in case.get("incidents", ())}
     return codes | {incident["lsoa"] for incident in CALLER_INCIDENTS + HISTORIC_CALLS}
 

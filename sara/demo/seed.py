@@ -130,6 +130,7 @@ from sara.flags import jobs as flag_jobs
 from sara.flags import scan as flag_scan
 from sara.flags.rules import rule_defaults
 from sara.incidents import service as incident_service
+from sara.incidents.importer import ASB_CATEGORY, POLICE_UK_COLUMNS, import_file
 from sara.incidents.models import IncidentPerson
 from sara.library import service as library_service
 from sara.orgs import service as org_service
@@ -2911,8 +2912,6 @@ def _import_street_level_data(police: Organisation) -> int:
     `import-incidents` command. The months are moved forward by whole years (so the seasons stay
     true) until the latest one is last month or later; those past last month are dropped, so the
     data always ends last month, whenever the demo is loaded."""
-    from sara.incidents.importer import ASB_CATEGORY, POLICE_UK_COLUMNS, import_file
-
     with STREET_LEVEL_LSOAS.open(newline="", encoding="utf-8") as handle:
         names = {row["LSOA code"]: row["LSOA name"] for row in csv.DictReader(handle)}
     with STREET_LEVEL_DATA.open(newline="", encoding="utf-8") as handle:

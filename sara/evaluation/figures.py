@@ -43,8 +43,9 @@ def count_asb(organisation_id: int, lsoa: str, start: date, end: date) -> int:
     ) or 0
 
 
-def fill_from_incidents(evaluation: Evaluation, actor) -> list[str]:
-    """Fill every count whose area and period are set; returns the fields filled."""
+def fill_counts(evaluation: Evaluation) -> list[str]:
+    """Fill every count whose area and period are set from the incidents; returns the fields
+    filled. (sara.evaluation.service.fill_from_incidents records it.)"""
     if evaluation.status != "draft":
         raise FiguresError("Figures can only be filled in while the evaluation is a draft")
     filled = []
@@ -64,12 +65,6 @@ def fill_from_incidents(evaluation: Evaluation, actor) -> list[str]:
         raise FiguresError("Enter the area's LSOA code and the before and after periods first",
                            field="area_lsoa")
     evaluation.figures_source = sources
-    evaluation.updated_dt = utcnow()
-    db.session.flush()
-    from sara.evaluation.service import _record
-
-    _record(evaluation.case, actor, "Filled the evaluation counts from incident data",
-            fields=filled)
     return filled
 
 

@@ -18,6 +18,7 @@ from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
 from sara.core.rules import RuleError
 from sara.core.types import today, utcnow
+from sara.evaluation import figures
 from sara.evaluation.models import (
     DELIVERY,
     DISPLACEMENT_TYPES,
@@ -31,6 +32,7 @@ from sara.evaluation.models import (
     TacticResult,
 )
 from sara.extensions import db
+from sara.flags.scan import scan_case_flags
 from sara.library import service as library_service
 
 DEFAULT_REVIEW_DAYS = 28
@@ -94,6 +96,17 @@ def _record(case: ProblemCase, actor, summary: str, **details) -> None:
     case_service.record_event(case, actor, "evaluation", summary=summary)
     audit.record("alteration", user=actor, case=case, summary=summary,
                  details={"event": "evaluation", **details})
+
+
+def fill_from_incidents(evaluation: Evaluation, actor) -> list[str]:
+    """Fill every count whose area and period are set from the incident data (raises
+    figures.FiguresError when none is); returns the fields filled."""
+    filled = figures.fill_counts(evaluation)
+    evaluation.updated_dt = utcnow()
+    db.session.flush()
+    _record(evaluation.case, actor, "Filled the evaluation counts from incident data",
+            fields=filled)
+    return filled
 
 
 def _sync_rows(evaluation: Evaluation) -> None:
@@ -198,9 +211,7 @@ def update(evaluation: Evaluation, actor, values: dict, tactic_rows: dict[int, d
             if row.result != new:
                 row.result = new
                 changed.append(f"objective {row.objective_id}")
-    from sara.evaluation.figures import note_manual_changes
-
-    note_manual_changes(evaluation, counts_before)
+    figures.note_manual_changes(evaluation, counts_before)
     if changed:
         # Touching the row moves its version even when only the result rows changed, so two
         # editors can never silently overwrite each other.
@@ -263,8 +274,6 @@ def approve(evaluation: Evaluation, supervisor, comments: str | None = None,
     _record(case, supervisor, f"Approved the evaluation{note}")
     if evaluation.is_good_practice and not case.case_study.is_published:
         library_service.publish_case_study(case, supervisor, before="approving")
-    from sara.flags.scan import scan_case_flags
-
     scan_case_flags([evaluation.case_id])
 
 
@@ -282,8 +291,6 @@ def return_to_draft(evaluation: Evaluation, supervisor, comments: str,
     evaluation.decided_by_id = supervisor.id
     db.session.flush()
     _record(evaluation.case, supervisor, f"Returned the evaluation to draft: {comments.strip()}")
-    from sara.flags.scan import scan_case_flags
-
     scan_case_flags([evaluation.case_id])
 
 
@@ -314,8 +321,6 @@ def record_review(case: ProblemCase, supervisor, outcome: str, comments: str,
                               summary=summary + (f". {review.comments}" if review.comments else ""))
     audit.record("alteration", user=supervisor, case=case, summary=summary,
                  details={"event": "review", "outcome": outcome, "comments": review.comments})
-    from sara.flags.scan import scan_case_flags
-
     scan_case_flags([case.id])
     return review
 

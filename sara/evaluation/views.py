@@ -118,7 +118,7 @@ def fill_figures(reference: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        filled = figures.fill_from_incidents(case.evaluation, current_user)
+        filled = service.fill_from_incidents(case.evaluation, current_user)
     except figures.FiguresError as error:
         unit_of_work.discard()
         flash(error.message, "error")

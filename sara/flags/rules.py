@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+from flask import g, has_request_context
+
 from sara.actions.models import LIVE_STATUSES
+from sara.extensions import db
+from sara.flags.models import FlagRule
 
 
 def action_is_overdue(status: str, due_date: date, today: date) -> bool:
@@ -67,12 +72,6 @@ def current_rules(kind: str) -> dict[int, tuple[int, dict]]:
     """organisation id -> (version, params) of the rule each force has changed; a force that
     never changed it uses the defaults, as version 1 (`current_rule`). One small query per rule
     and request (a page asks many times); forget_rules() after changing one."""
-    import sqlalchemy as sa
-    from flask import g, has_request_context
-
-    from sara.extensions import db
-    from sara.flags.models import FlagRule
-
     cache = g.setdefault("_flag_rules", {}) if has_request_context() else {}
     if kind not in cache:
         newest = (sa.select(FlagRule.organisation_id, sa.func.max(FlagRule.version).label("v"))
@@ -97,8 +96,6 @@ def rule_value(kind: str, name: str, organisation_id):
     """A rule's number as SQL, for rows of many forces at once: `organisation_id` is the column
     saying whose row it is. A literal when every force uses the same number (the usual case, so
     the scans' plans do not change), else a CASE over the forces that changed it."""
-    import sqlalchemy as sa
-
     default = EDITABLE_RULES[kind][name]
     changed = {org_id: params[name] for org_id, (_v, params) in current_rules(kind).items()
                if params[name] != default}
@@ -109,8 +106,6 @@ def rule_value(kind: str, name: str, organisation_id):
 
 def rule_version(kind: str, organisation_id):
     """The version of the rule in force, as SQL over rows of many forces (see rule_value)."""
-    import sqlalchemy as sa
-
     versions = {org_id: version for org_id, (version, _p) in current_rules(kind).items()}
     if not versions:
         return sa.literal(1)
@@ -120,8 +115,6 @@ def rule_version(kind: str, organisation_id):
 def rule_cutoff(kind: str, name: str, organisation_id, now, like):
     """`now` minus the rule's number of days, as SQL over rows of many forces (see rule_value);
     `like` is the column it is compared with, whose type the instants take."""
-    import sqlalchemy as sa
-
     default = EDITABLE_RULES[kind][name]
     at = lambda days: sa.literal(now - timedelta(days=days), type_=like.type)  # noqa: E731
     changed = {org_id: at(params[name]) for org_id, (_v, params) in current_rules(kind).items()
@@ -141,8 +134,6 @@ def rule_is_uniform(kind: str) -> bool:
 
 
 def forget_rules() -> None:
-    from flask import g, has_request_context
-
     if has_request_context():
         g.pop("_flag_rules", None)
 

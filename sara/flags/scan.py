@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from sara.actions.models import LIVE_STATUSES, Action
 from sara.cases.models import ProblemCase
+from sara.cases.queries import closed_unevaluated, review_due  # the case list's definitions
 from sara.core.sql import day_of, json_object, upsert_insert
 from sara.core.types import today as local_today
 from sara.core.types import utcnow
@@ -153,8 +154,6 @@ def _scan_cases(kind: str, condition, evidence, case_ids, now, version=None) -> 
 
 def scan_review_overdue(case_ids=None, now=None, today=None) -> ScanResult:
     now, today = now or utcnow(), today or local_today()
-    from sara.cases.queries import review_due  # the one definition, shared with the case list
-
     force = ProblemCase.organisation_id
     condition = review_due(now, today)
     evidence = json_object(
@@ -179,8 +178,6 @@ def scan_evaluation_unsigned(case_ids=None, now=None) -> ScanResult:
 
 
 def scan_closed_unevaluated(case_ids=None, now=None) -> ScanResult:
-    from sara.cases.queries import closed_unevaluated  # shared with the case list
-
     now = now or utcnow()
     condition = closed_unevaluated()
     evidence = json_object(closure_reason=ProblemCase.closure_reason,

@@ -90,8 +90,6 @@ def acknowledge(flag: Flag, user) -> None:
 
 
 def _case(case_id):
-    from sara.cases.models import ProblemCase
-
     return db.session.get(ProblemCase, case_id)
 
 

@@ -32,6 +32,7 @@ from sara.core.forms import MAX_TEXT, BaseForm, GovDateField, no_control_charact
 from sara.core.types import local_zone
 from sara.incidents.service import IMPORT_FORMATS
 from sara.people.models import PERSON_ROLES
+from sara.people.service import PersonError, normalise_postcode
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 _PERSON_REF = re.compile(r"^PN-\d{1,10}$")
@@ -132,8 +133,6 @@ class IncidentForm(BaseForm):
             raise ValidationError("Enter a real time, like 21:30")
 
     def validate_postcode(self, field):
-        from sara.people.service import PersonError, normalise_postcode
-
         try:
             field.data = normalise_postcode(field.data)
         except PersonError as error:

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sara.core.references import person_reference
 from sara.core.sql import upsert_insert
+from sara.core.types import local_zone
 from sara.extensions import db
 from sara.incidents.models import Incident, IncidentImport, IncidentPerson
 from sara.people import matching
@@ -191,8 +193,6 @@ def _cad_datetime(value: str) -> datetime:
         except ValueError:
             continue
         # Command-and-control times are local (UK) times.
-        from sara.core.types import local_zone
-
         return parsed.replace(tzinfo=local_zone()).astimezone(UTC)
     try:
         parsed = datetime.fromisoformat(value)
@@ -299,8 +299,6 @@ def _link_callers(callers: list[tuple[int, dict]], result: ImportResult) -> None
         if matches:
             person = matches[0]
         else:
-            from sara.core.references import person_reference
-
             person = Person(reference=person_reference(), organisation_id=row["organisation_id"],
                             name=caller["name"], phone=caller["phone"] or None,
                             address=caller["address"] or None,

@@ -14,14 +14,18 @@ import sqlalchemy as sa
 from flask import current_app
 
 from sara.audit import service as audit
+from sara.cases import service as case_service
 from sara.core import outbox
+from sara.core.references import next_number
 from sara.core.rules import RuleError
 from sara.core.sql import dialect_name
 from sara.core.types import utcnow
 from sara.extensions import db
+from sara.flags.checks import queue_person_checks
 from sara.incidents import importer
 from sara.incidents.models import CaseIncident, Incident, IncidentImport, IncidentPerson
 from sara.orgs.models import Organisation
+from sara.people.models import Person
 
 
 class IncidentError(RuleError):
@@ -46,8 +50,6 @@ def import_incidents(path, fmt: str, organisation: Organisation, *, skip_invalid
     result = importer.import_file(path, fmt, organisation.id, skip_invalid=skip_invalid,
                                   import_row=import_row, progress=progress)
     if result.touched_person_ids:
-        from sara.flags.checks import queue_person_checks
-
         queue_person_checks(result.touched_person_ids)
     return result
 
@@ -56,8 +58,6 @@ def record_incident(organisation, actor, values: dict, people: list[tuple] = (),
                     source: str = "form") -> Incident:
     """Record one incident (from the form or the API) with the people involved. The repeat-victim
     and case-review checks for those people run in Celery as soon as this commits."""
-    from sara.core.references import next_number
-
     if not (values.get("category") or "").strip():
         raise IncidentError("Enter the category", field="category")
     occurred = values.get("occurred_dt")
@@ -84,8 +84,6 @@ def record_incident(organisation, actor, values: dict, people: list[tuple] = (),
                  record_ref=incident.source_key,
                  summary=f"Recorded incident {incident.source_key} ({incident.category})")
     if people:
-        from sara.flags.checks import queue_person_checks
-
         queue_person_checks({person.id for person, _ in people})
     return incident
 
@@ -98,16 +96,12 @@ def link_incident(case, actor, incident: Incident) -> bool:
         return False
     db.session.add(CaseIncident(case_id=case.id, incident_id=incident.id, created_by_id=actor.id))
     db.session.flush()
-    from sara.cases import service as case_service
-
     case_service.record_event(case, actor, "incident_linked",
                               summary=f"Linked incident {incident.source_key} "
                                       f"({incident.category}, {incident.occurred_dt:%d %b %Y})")
     person_ids = db.session.scalars(sa.select(IncidentPerson.person_id).where(
         IncidentPerson.incident_id == incident.id)).all()
     if person_ids:
-        from sara.flags.checks import queue_person_checks
-
         queue_person_checks(set(person_ids))
     return True
 
@@ -116,8 +110,6 @@ def link_incident(case, actor, incident: Incident) -> bool:
 
 def person_for_incident(organisation_id: int, reference: str):
     """The force's person with this reference, for the incident form."""
-    from sara.people.models import Person
-
     person = db.session.scalar(sa.select(Person).where(
         Person.organisation_id == organisation_id, Person.reference == reference.strip().upper()))
     if person is None:
@@ -150,8 +142,6 @@ def unlink_incident(case, actor, incident_id: int) -> Incident:
     incident = link.incident
     db.session.delete(link)
     db.session.flush()
-    from sara.cases import service as case_service
-
     summary = (f"Unlinked incident {incident.source_key} "
                f"({incident.category}, {incident.occurred_dt:%d %b %Y})")
     case_service.record_event(case, actor, "incident_unlinked", summary=summary)
@@ -161,8 +151,6 @@ def unlink_incident(case, actor, incident_id: int) -> Incident:
     person_ids = db.session.scalars(sa.select(IncidentPerson.person_id).where(
         IncidentPerson.incident_id == incident.id)).all()
     if person_ids:
-        from sara.flags.checks import queue_person_checks
-
         queue_person_checks(set(person_ids))
     return incident
 

@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import InputRequired
 
 from sara import policy
+from sara.cases.queries import visible_neighbourhoods
 from sara.core import unit_of_work
 from sara.core.forms import BaseForm
 from sara.core.rules import flash_refusal, show_on_form
@@ -111,8 +112,6 @@ class IncidentListForm(BaseForm):
 def incident_list():
     if not policy.can_list_incidents(current_user):
         abort(403)
-    from sara.cases.queries import visible_neighbourhoods
-
     form = IncidentListForm(request.args)
     form.neighbourhood.choices = [("", "Any neighbourhood")] + [
         (str(n.id), n.name) for n in db.session.scalars(visible_neighbourhoods(current_user))]

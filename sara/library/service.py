@@ -23,7 +23,9 @@ from sara.core.forms import MAX_TEXT
 from sara.core.rules import RuleError
 from sara.core.types import utcnow
 from sara.extensions import db
+from sara.incidents.models import CaseIncident, IncidentPerson
 from sara.library.models import CASE_STUDY_FIELDS, TITLE_LENGTH, CaseStudy
+from sara.people.models import CasePerson, Person
 
 log = logging.getLogger(__name__)
 
@@ -229,9 +231,6 @@ def personal_details_found(texts: Mapping[str, str],
 
 def linked_people(case: ProblemCase) -> list:
     """Everyone linked to the case: on the case itself, and on any incident linked to it."""
-    from sara.incidents.models import CaseIncident, IncidentPerson
-    from sara.people.models import CasePerson, Person
-
     on_case = sa.select(CasePerson.person_id).where(CasePerson.case_id == case.id)
     on_incidents = (
         sa.select(IncidentPerson.person_id)

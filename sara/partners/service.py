@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sara import policy
 from sara.audit import service as audit
 from sara.auth.models import User
+from sara.auth.service import find_user_by_email
 from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
 from sara.core.rules import RuleError
@@ -110,8 +111,6 @@ def share_with_organisation(case, actor, organisation: Organisation | None, leve
 
 
 def share_with_user(case, actor, email: str, level: str):
-    from sara.auth.service import find_user_by_email
-
     user = find_user_by_email(email)
     if user is None or not user.is_enabled:
         raise SharingError("There is no active user with that email address", field="email")

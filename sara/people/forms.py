@@ -8,9 +8,9 @@ from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, S
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from sara.core.forms import BaseForm, GovDateField
+from sara.core.references import clean_person_reference
 from sara.core.types import today
 from sara.people.models import PERSON_ROLES, VULNERABILITIES
-from sara.people.service import clean_reference
 
 
 class PersonForm(BaseForm):
@@ -66,7 +66,7 @@ class PersonForm(BaseForm):
 
 
 def _person_reference(form, field):
-    if field.data and clean_reference(field.data) is None:
+    if field.data and clean_person_reference(field.data) is None:
         raise ValidationError("Enter a person reference, like PN-000123")
 
 

@@ -30,6 +30,7 @@ from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
 from sara.core.types import utcnow
 from sara.extensions import db
+from sara.flags.checks import queue_person_checks
 from sara.incidents.models import IncidentPerson
 from sara.people.matching import fill_keys
 from sara.people.models import CasePerson, Person, PersonMerge, PersonVulnerability
@@ -340,8 +341,6 @@ def _record_everywhere(kept: Person, merged: Person, actor, event_kind: str, tim
                        summary: str, details: dict) -> None:
     """Timeline entries on every case either profile is on (by reference only: partners read
     timelines), an audit row for each profile, and fresh flag checks for both after the commit."""
-    from sara.flags.checks import queue_person_checks
-
     for case in _affected_cases(kept, merged):
         case_service.record_event(case, actor, event_kind, summary=timeline_text)
     for person in (kept, merged):

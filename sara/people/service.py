@@ -13,13 +13,15 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from sara import policy
 from sara.audit import service as audit
 from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
-from sara.core.references import person_reference
+from sara.core.references import clean_person_reference, person_reference
 from sara.core.rules import RuleError
 from sara.core.types import today
 from sara.extensions import db
+from sara.incidents.models import Incident, IncidentPerson
 from sara.people import matching
 from sara.people.matching import fill_keys
 from sara.people.models import (
@@ -125,21 +127,9 @@ def unlink_person(case: ProblemCase, actor, link_id: int) -> None:
 
 # --- finding a profile by its reference --------------------------------------------------------
 
-_REFERENCE = re.compile(r"^PN-[A-Z0-9]{1,9}$")
-
-
-def clean_reference(value: str | None) -> str | None:
-    """`pn-000123`, ` PN-000123 ` or `123` -> `PN-000123`; None for anything that cannot be a
-    person reference (so that it never reaches a query: PostgreSQL refuses NUL bytes)."""
-    text = (value or "").strip().upper()
-    if text.isdigit() and len(text) <= 6:
-        text = f"PN-{int(text):06d}"
-    return text if _REFERENCE.match(text) else None
-
-
 def get_person(organisation_id: int, reference: str | None) -> Person | None:
     """The organisation's profile with this reference, merged or not; None otherwise."""
-    reference = clean_reference(reference)
+    reference = clean_person_reference(reference)
     if reference is None:
         return None
     return db.session.scalar(sa.select(Person).where(Person.reference == reference,
@@ -248,8 +238,6 @@ def add_existing_person_to_case(case: ProblemCase, actor, person: Person, role: 
 def person_cases(person: Person, viewer) -> list[tuple[ProblemCase, list[CasePerson]]]:
     """The cases the person is linked to that `viewer` may see (the policy's case scope decides),
     each with the person's links to it, newest case first."""
-    from sara import policy
-
     rows = db.session.execute(
         sa.select(CasePerson, ProblemCase).join(ProblemCase, ProblemCase.id == CasePerson.case_id)
         .where(CasePerson.person_id == person.id, policy.case_scope(viewer))
@@ -264,9 +252,6 @@ def person_cases(person: Person, viewer) -> list[tuple[ProblemCase, list[CasePer
 def person_incidents(person: Person, viewer):
     """(IncidentPerson, Incident) for every incident the person is linked to that `viewer` may
     see, newest first."""
-    from sara import policy
-    from sara.incidents.models import Incident, IncidentPerson
-
     return db.session.execute(
         sa.select(IncidentPerson, Incident)
         .join(Incident, Incident.id == IncidentPerson.incident_id)
