@@ -134,15 +134,21 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"The migration left rows whose references are "
+                                           f"broken: {broken[:5]}")
+        finally:
             if sqlite:
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise RuntimeError(f"The migration left rows whose references are broken: "
-                                       f"{broken[:5]}")
-        if sqlite:
-            connection.connection.cursor().execute("PRAGMA foreign_keys=ON")
+                # SQLite's DDL is not transactional to Alembic, so each revision committed by
+                # itself and the check above began a transaction of its own: inside it the pragma
+                # would do nothing, and the pooled connection would go on without foreign keys.
+                connection.rollback()
+                connection.connection.cursor().execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
