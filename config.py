@@ -169,8 +169,12 @@ def build_config(env: str | None = None, overrides: dict | None = None) -> dict:
     if broker_url.startswith(("redis://", "rediss://")):
         # Redis hands an unacknowledged message to another worker after this long: longer than
         # the longest task (a whole force's import, the nightly scans), or it would run twice
-        # at once. A worker that dies is noticed at once (task_reject_on_worker_lost).
-        config["CELERY"]["broker_transport_options"] = {"visibility_timeout": 6 * 3600}
+        # at once. A worker that dies is noticed at once (task_reject_on_worker_lost); a whole
+        # machine that dies is noticed only when this has passed.
+        timeout = _int("BROKER_VISIBILITY_TIMEOUT", 6 * 3600)
+        if timeout < 1:
+            raise ConfigError("BROKER_VISIBILITY_TIMEOUT must be at least 1 (seconds)")
+        config["CELERY"]["broker_transport_options"] = {"visibility_timeout": timeout}
     if config["ARGON2_TIME_COST"] < 2 or config["ARGON2_MEMORY_COST"] < 19456:
         raise ConfigError("Argon2 parameters below OWASP ASVS 5.0 (t>=2, m>=19 MiB) are refused")
     if database_url.startswith("sqlite"):
