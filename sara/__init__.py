@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, g, has_request_context, redirect, request, url_for
+from flask import Flask, g, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -23,6 +23,7 @@ from sara.api.routes import views as api_views
 from sara.api.token_views import bp as api_tokens_bp
 from sara.audit import consultation
 from sara.audit.views import bp as audit_bp
+from sara.auth.views import SESSION_TOKEN_KEY
 from sara.auth.views import bp as auth_bp
 from sara.cases.views import bp as cases_bp
 from sara.core import converters, errors, jobs, templating, unit_of_work
@@ -160,8 +161,10 @@ def _register_security_hooks(app: Flask) -> None:
         if app.config["STRICT_TRANSPORT_SECURITY"]:
             response.headers.setdefault("Strict-Transport-Security",
                                         app.config["STRICT_TRANSPORT_SECURITY"])
-        if current_user.is_authenticated:
-            # Case data must not linger in shared browsers' caches.
+        if session.get(SESSION_TOKEN_KEY):
+            # Case data must not linger in shared browsers' caches. Read from the signed cookie,
+            # not current_user: this runs on every answer, the 503 page of a database that is
+            # down included, and must not need the database.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

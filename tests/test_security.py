@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 
+import psycopg
 import pytest
+import sqlalchemy as sa
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.routing import IntegerConverter
 
 from sara import PUBLIC_ENDPOINTS
+from sara.cases.models import CaseEvent
+from sara.core import unit_of_work
+from sara.extensions import db
 
 
 def _example_url(app, rule) -> str:
@@ -173,3 +178,23 @@ def test_no_gov_uk_crown_or_transport_font(client):
 def test_hostile_references_answer_404_not_500(browser, officer, path):
     response = browser(officer).get(path)
     assert response.status_code == 404
+
+
+def test_a_database_gone_at_the_commit_shows_the_503_page_and_keeps_nothing(
+        app, browser, officer, make_case, monkeypatch):
+    """The request's one commit runs after the view (sara.core.unit_of_work.end_request): a
+    database that goes away just then is the 503 page, as it is during the view, not a 500."""
+    case = make_case(owner=officer)
+    signed_in = browser(officer)
+    gone = sa.exc.OperationalError("COMMIT", {}, psycopg.OperationalError(
+        "consuming input failed: server closed the connection unexpectedly"))
+
+    def commit():
+        raise gone
+
+    monkeypatch.setattr(unit_of_work, "commit", commit)
+    response = signed_in.post(f"/cases/{case.reference}/notes", data={"text": "Lost note"})
+    assert response.status_code == 503
+    assert "Sorry, the service is unavailable" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent).where(
+        CaseEvent.summary == "Lost note")) == 0

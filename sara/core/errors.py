@@ -42,6 +42,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        # An exception after the view (the request's commit, in an after_request function)
+        # reaches Flask's handlers only as a 500 carrying it: a database that went away then is
+        # still the 503 it would have been during the view.
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, _DATABASE_ERRORS) and _is_unavailable(original):
+            return database_unavailable(original)
         if request.path.startswith("/api/"):
             return problem(error.code or 500, error.name, error.description)
         if error.code not in ERROR_PAGES:
@@ -80,6 +86,7 @@ def _forget_the_request() -> None:
     g._login_user = login_manager.anonymous_user()
 
 
+_DATABASE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError)
 #: SQLSTATE classes of a database that is not there: connection exceptions, operator
 #: intervention (shutdown), insufficient resources.
 _UNAVAILABLE_SQLSTATES = ("08", "57", "53")
