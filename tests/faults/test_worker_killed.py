@@ -16,12 +16,11 @@ from email import message_from_bytes
 import pytest
 import sqlalchemy as sa
 
-from sara.extensions import db
 from sara.flags.jobs import JOBS
-from sara.flags.models import Flag, ScanRun
-from sara.notifications.models import Notification
+from sara.flags.models import Flag
 from tests.conftest import seen_by_another_process
 from tests.faults.services import emails, wait_for
+from tests.faults.state import flags, overdue_notifications, scan_run
 
 pytestmark = [pytest.mark.committed, pytest.mark.worker]
 
@@ -30,25 +29,6 @@ PAUSED_JOB = "actions"
 DONE_BEFORE = list(JOBS)[:list(JOBS).index(PAUSED_JOB)]
 #: For the whole worker killed: how soon Redis hands an unacknowledged message out again
 VISIBILITY_TIMEOUT = 4
-
-
-def _flags() -> list[tuple[str, str, bool]]:
-    db.session.rollback()
-    rows = db.session.execute(sa.select(Flag.kind, Flag.subject_key, Flag.resolved_dt)).all()
-    return sorted((kind, subject, resolved is None) for kind, subject, resolved in rows)
-
-
-def _overdue_notifications() -> list[tuple[int, str, str]]:
-    """(user, event, e-mail state) of each notification the overdue-action scan made."""
-    db.session.rollback()
-    return sorted(db.session.execute(sa.select(
-        Notification.user_id, Notification.event_key, Notification.email_state)
-        .where(Notification.kind == "overdue")).all())
-
-
-def _run(key: str) -> ScanRun | None:
-    db.session.rollback()
-    return db.session.get(ScanRun, key)
 
 
 def _paused_worker(tmp_path, processes, name="worker", **env):
@@ -68,18 +48,18 @@ def _wait_for_the_pause(worker, pause, key, flaggable, processes) -> int:
     assert child in worker.pool_children(), "the job did not run in the worker's pool child"
     # The jobs before it are committed, each with the record that it is done; its own work is
     # flushed but not committed, so nobody else sees it.
-    assert _run(key).finished == DONE_BEFORE
+    assert scan_run(key).finished == DONE_BEFORE
     [victim] = [subject for kind, subject in flaggable["flags"] if kind == "repeat_victim"]
-    assert ("repeat_victim", victim, True) in _flags()
+    assert ("repeat_victim", victim, True) in flags()
     assert seen_by_another_process(sa.select(sa.func.count()).select_from(Flag).where(
         Flag.kind == "action_overdue")) == 0
     return child
 
 
 def _assert_completed_once(key, pause, killed_pid, worker, flaggable, mail_outbox, processes):
-    assert wait_for(lambda: (run := _run(key)) is not None and run.finished_dt is not None,
+    assert wait_for(lambda: (run := scan_run(key)) is not None and run.finished_dt is not None,
                     60), processes.logs()
-    assert _run(key).finished == list(JOBS)
+    assert scan_run(key).finished == list(JOBS)
     runs = (pause / "runs").read_text().split()
     assert runs[0::2] == [PAUSED_JOB, PAUSED_JOB], "the killed job ran again, once"
     assert runs[1] == str(killed_pid) and runs[3] != str(killed_pid)
@@ -88,11 +68,11 @@ def _assert_completed_once(key, pause, killed_pid, worker, flaggable, mail_outbo
         assert f"{name}: done before" in log, f"{name} ran again:\n{log[-3000:]}"
 
     # Every flag once: none raised twice, none resolved and raised again.
-    assert _flags() == sorted((kind, subject, True) for kind, subject in flaggable["flags"])
+    assert flags() == sorted((kind, subject, True) for kind, subject in flaggable["flags"])
     # One notification per person for the overdue action, each e-mailed once.
-    assert wait_for(lambda: (made := _overdue_notifications())
+    assert wait_for(lambda: (made := overdue_notifications())
                     and all(state == "sent" for *_, state in made), 60), processes.logs()
-    notified = _overdue_notifications()
+    notified = overdue_notifications()
     assert sorted(user for user, _, _ in notified) == sorted(flaggable["notified"])
     assert len({event for _, event, _ in notified}) == 1
     assert sorted(message_from_bytes(path.read_bytes())["To"] for path in emails(mail_outbox)) \
@@ -124,7 +104,7 @@ def test_a_scan_whose_whole_worker_is_killed_completes_once_after_a_restart(
 
     worker.kill()
 
-    assert not worker.running and _run(key).finished == DONE_BEFORE
+    assert not worker.running and scan_run(key).finished == DONE_BEFORE
     # Started once the message has been out longer than the visibility timeout, the new worker
     # takes it back from Redis as it starts, and the run goes on from its ScanRun row.
     wait_for(lambda: time.monotonic() > sent + VISIBILITY_TIMEOUT + 1, VISIBILITY_TIMEOUT + 2)
