@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and bound to the app in `create_app`."""
 
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,6 +26,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    # db.Model is made at runtime (Base with Flask-SQLAlchemy's table names and query helper),
+    # so type checkers cannot see it: to them a model derives from Base.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -11,7 +11,7 @@ from sara.auth.models import User
 from sara.cases.models import ProblemCase
 from sara.cases.taxonomy import TACTIC_CATEGORIES, TRIANGLE_SIDES
 from sara.core.types import UTCDateTime, one_of, today, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 from sara.orgs.models import Organisation
 
 ACTION_STATUSES = {
@@ -25,7 +25,7 @@ LIVE_STATUSES = ("open", "in_progress")
 PRIORITIES = {"low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent"}
 
 
-class Action(db.Model):
+class Action(Model):
     __tablename__ = "actions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,7 +92,9 @@ class Action(db.Model):
     def allocated_to_name(self) -> str:
         if self.allocated_user is not None:
             return f"{self.allocated_user.name} ({self.allocated_user.organisation.name})"
-        return self.allocated_organisation.name
+        if self.allocated_organisation is not None:
+            return self.allocated_organisation.name
+        return "Not allocated"
 
     @property
     def status_label(self) -> str:
@@ -107,7 +109,7 @@ class Action(db.Model):
         return f"{TACTIC_CATEGORIES[self.tactic_category]} ({TRIANGLE_SIDES[self.triangle_side]})"
 
 
-class ActionEntry(db.Model):
+class ActionEntry(Model):
     """The action's history: every status move, note, and change of allocation."""
 
     __tablename__ = "action_entries"

@@ -24,7 +24,9 @@ def owners(action: Action) -> list[User]:
     """The people an action belongs to: its allocated person, or everyone in its organisation."""
     if action.allocated_user is not None:
         return [action.allocated_user]
-    return _members(action.allocated_organisation)
+    if action.allocated_organisation is not None:
+        return _members(action.allocated_organisation)
+    return []
 
 
 def action_link(action: Action) -> str:

@@ -170,7 +170,7 @@ def _notify_allocation(action: Action, actor: User, entry: ActionEntry) -> None:
     notify(
         owners(action), kind="allocated", event_key=f"action-entry:{entry.id}",
         subject=f"Action {action.reference} allocated to "
-                f"{'you' if action.allocated_user else action.allocated_organisation.name}",
+                f"{'you' if action.allocated_user else action.allocated_to_name}",
         body=f"{actor.name} allocated the action “{action.title}” on case "
              f"{action.case.reference} ({action.case.title}). It is due on "
              f"{action.due_date:%d %B %Y}.",

@@ -154,8 +154,9 @@ def _list_options() -> dict:
 
 def _id_or_none(value: str | None) -> int | None:
     """A database id from the query string; anything else is ignored."""
-    is_id = bool(value) and value.isascii() and value.isdigit() and int(value) < 2**31
-    return int(value) if is_id else None
+    if not value or not (value.isascii() and value.isdigit()) or int(value) >= 2**31:
+        return None
+    return int(value)
 
 
 @bp.route("/actions/<any(mine, organisation, allocated, all):scope>")

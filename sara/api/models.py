@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sara.auth.models import User
 from sara.core.types import UTCDateTime, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sara.auth.models import User
 from sara.core.types import UTCDateTime, one_of, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 from sara.orgs.models import Organisation
 
 AUDIT_ACTIONS = {
@@ -40,7 +40,7 @@ RECORD_TYPES = {
 }
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
@@ -77,7 +77,7 @@ class AuditEvent(db.Model):
         return AUDIT_ACTIONS[self.action]
 
 
-class AuditEventCase(db.Model):
+class AuditEventCase(Model):
     """Every case an event concerns beyond its own `case_id`: the cases a list or a search
     showed, or an export disclosed, so each appears in that case's own audit log. Append-only,
     as the events are."""

@@ -9,12 +9,12 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sara.core.types import UTCDateTime, one_of, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 from sara.orgs.models import Organisation
 from sara.roles import ROLES
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,7 +56,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email!r} {self.role}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A signed-in browser session, so that signing out really ends it.
 
     The cookie only carries the random id; the row decides whether the session is still alive
@@ -77,7 +77,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class PasswordResetToken(db.Model):
+class PasswordResetToken(Model):
     """A single-use link, sent by e-mail when an administrator asks, to choose a new password.
 
     Only the SHA-256 of the token is kept: the link is in the e-mail and nowhere else.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,12 +20,21 @@ from sara.cases.taxonomy import (
     TRIANGLE_SIDES,
 )
 from sara.core.types import UTCDateTime, one_of, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 from sara.orgs.models import Neighbourhood, Organisation
 
+if TYPE_CHECKING:
+    from sara.evaluation.models import Evaluation
+    from sara.library.models import CaseStudy
 
-class ProblemCase(db.Model):
+
+class ProblemCase(Model):
     __tablename__ = "problem_cases"
+
+    if TYPE_CHECKING:
+        # Made by the backrefs of Evaluation.case and CaseStudy.case
+        evaluation: Evaluation | None
+        case_study: CaseStudy | None
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: PS-<year>-<5 digits>, issued once and never reused
@@ -127,7 +137,7 @@ class ProblemCase(db.Model):
         return f"<ProblemCase {self.reference}>"
 
 
-class CaseObjective(db.Model):
+class CaseObjective(Model):
     """A SMART objective set in the Response stage."""
 
     __tablename__ = "case_objectives"
@@ -140,7 +150,7 @@ class CaseObjective(db.Model):
     case: Mapped[ProblemCase] = relationship(back_populates="objectives")
 
 
-class PlannedTactic(db.Model):
+class PlannedTactic(Model):
     """A tactic planned in the Response stage, from the fixed taxonomy, aimed at a triangle side."""
 
     __tablename__ = "planned_tactics"
@@ -168,7 +178,7 @@ class PlannedTactic(db.Model):
         return TRIANGLE_SIDES[self.triangle_side]
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """One entry of a case's timeline, stored as it happened (never reconstructed).
 
     `changes` holds the field edits as a list of {"field", "before", "after"}.

@@ -44,7 +44,7 @@ def _unit_of_work(command):
 @click.option("--neighbourhood", "neighbourhoods", multiple=True,
               help="A neighbourhood team (police only); repeat for several.")
 @_unit_of_work
-def create_org(name: str, kind: str, neighbourhoods: tuple[str, ...]) -> None:
+def create_org(name: str, kind: str, neighbourhoods: tuple[str, ...]) -> str:
     """Create an organisation."""
     try:
         organisation = org_service.create_organisation(name, kind)
@@ -64,7 +64,7 @@ def create_org(name: str, kind: str, neighbourhoods: tuple[str, ...]) -> None:
               help="Also make this admin a system administrator (creates organisations and "
                    "manages users across them).")
 @_unit_of_work
-def create_user(email: str, name: str, org_name: str, role: str, is_system_admin: bool) -> None:
+def create_user(email: str, name: str, org_name: str, role: str, is_system_admin: bool) -> str:
     """Create a user. The password comes from SARA_PASSWORD, or a prompt."""
     organisation = org_service.find_organisation(org_name)
     if organisation is None:
@@ -91,7 +91,7 @@ def create_user(email: str, name: str, org_name: str, role: str, is_system_admin
 @sara_cli.command("grant-system-admin")
 @click.argument("email")
 @_unit_of_work
-def grant_system_admin(email: str) -> None:
+def grant_system_admin(email: str) -> str:
     """Make an existing admin a system administrator. Only ever done here, never from the web."""
     user = auth_service.find_user_by_email(email)
     if user is None:
@@ -106,7 +106,7 @@ def grant_system_admin(email: str) -> None:
 @sara_cli.command("revoke-system-admin")
 @click.argument("email")
 @_unit_of_work
-def revoke_system_admin(email: str) -> None:
+def revoke_system_admin(email: str) -> str:
     """Take the system administrator capability away; they stay their organisation's admin."""
     user = auth_service.find_user_by_email(email)
     if user is None:
@@ -145,10 +145,10 @@ def scan(name: str) -> None:
 
 @sara_cli.command("reindex")
 @_unit_of_work
-def reindex() -> None:
+def reindex() -> str:
     """Rebuild the search index from every case (it is kept up to date by itself; this is for
     after a restore or a change to what is indexed)."""
-    cases = refresh_all(db.session)
+    cases = refresh_all(db.session())
     return f"Search index rebuilt: {cases} cases."
 
 

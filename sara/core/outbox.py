@@ -24,8 +24,9 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sara.core.sql import changed
 from sara.core.types import UTCDateTime, utcnow
-from sara.extensions import db
+from sara.extensions import Model, db
 
 #: Ids of the messages added in the current transaction (session.info), for the fast path.
 _PENDING = "outbox_pending"
@@ -39,7 +40,7 @@ MAX_BACKOFF = timedelta(minutes=10)
 _broker_down_until = 0.0
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """A task to hand to the broker, written in the same transaction as the change asking for
     it."""
 
@@ -61,7 +62,7 @@ class OutboxMessage(db.Model):
     __table_args__ = (sa.Index("ix_outbox_messages_sent_dt_due_dt", "sent_dt", "due_dt"),)
 
 
-class TaskRun(db.Model):
+class TaskRun(Model):
     """A message whose task did its work: recorded in the same transaction as that work."""
 
     __tablename__ = "task_runs"
@@ -162,7 +163,7 @@ def purge_sent(older_than: timedelta = timedelta(days=7)) -> int:
     """Delete messages sent (and task runs finished) long ago: the keys only guard against a
     redelivery, which the broker's visibility timeout bounds."""
     cutoff = utcnow() - older_than
-    removed = db.session.execute(sa.delete(OutboxMessage).where(
-        OutboxMessage.sent_dt.is_not(None), OutboxMessage.sent_dt < cutoff)).rowcount or 0
+    removed = changed(sa.delete(OutboxMessage).where(
+        OutboxMessage.sent_dt.is_not(None), OutboxMessage.sent_dt < cutoff))
     db.session.execute(sa.delete(TaskRun).where(TaskRun.finished_dt < cutoff))
     return removed

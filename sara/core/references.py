@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sara.extensions import db
+from sara.extensions import Model, db
 
 
-class ReferenceCounter(db.Model):
+class ReferenceCounter(Model):
     """The last number issued in each series ("case-2026", "person", ...)."""
 
     __tablename__ = "reference_counters"

@@ -31,7 +31,9 @@ def show_on_form(form, error: RuleError, fallback: str | None = None,
     the request's changes. `aliases` maps a service's field name to the form's, where they
     differ (the service's `occurred_dt` is the form's `occurred_date`)."""
     unit_of_work.discard()
-    field = (aliases or {}).get(error.field, error.field)
+    field = error.field
+    if field is not None and aliases:
+        field = aliases.get(field, field)
     name = field if field in form._fields else fallback
     if name in form._fields:
         form[name].errors = [*form[name].errors, str(error)]

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sara.core.types import local_zone
 from sara.extensions import db
+
+
+def changed(statement) -> int:
+    """Run an UPDATE or DELETE in the current transaction; how many rows it changed."""
+    result = db.session.execute(statement)
+    # A DML statement's result is a CursorResult, which Session.execute's type does not say.
+    return cast(sa.CursorResult, result).rowcount or 0
 
 
 def dialect_name() -> str:

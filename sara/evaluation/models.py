@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sara.auth.models import User
 from sara.cases.models import CaseObjective, PlannedTactic, ProblemCase
 from sara.core.types import UTCDateTime, one_of, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 
 EVALUATION_STATUSES = {
     "not_started": "Not started",
@@ -54,7 +54,7 @@ REVIEW_OUTCOMES = {
 }
 
 
-class Evaluation(db.Model):
+class Evaluation(Model):
     __tablename__ = "evaluations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,7 +129,7 @@ class Evaluation(db.Model):
         return OUTCOMES.get(self.outcome) if self.outcome else None
 
 
-class TacticResult(db.Model):
+class TacticResult(Model):
     """Process and effectiveness for one planned tactic."""
 
     __tablename__ = "evaluation_tactic_results"
@@ -155,7 +155,7 @@ class TacticResult(db.Model):
     )
 
 
-class ObjectiveResult(db.Model):
+class ObjectiveResult(Model):
     __tablename__ = "evaluation_objective_results"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,7 +176,7 @@ class ObjectiveResult(db.Model):
     )
 
 
-class CaseReview(db.Model):
+class CaseReview(Model):
     """A supervisor's dated review of a case."""
 
     __tablename__ = "case_reviews"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sara.auth.models import User
 from sara.core.types import UTCDateTime, one_of, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 
 FLAG_KINDS = {
     "repeat_victim": "Repeat ASB victim",
@@ -27,7 +27,7 @@ FLAG_KINDS = {
 FLAG_STATES = {"raised": "Raised", "acknowledged": "Acknowledged", "resolved": "Resolved"}
 
 
-class Flag(db.Model):
+class Flag(Model):
     __tablename__ = "flags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +76,7 @@ class Flag(db.Model):
         return self.resolved_dt is None
 
 
-class FlagRule(db.Model):
+class FlagRule(Model):
     """One version of a rule's numbers. Editing a rule adds a version; flags record the version
     that raised them, and a change triggers a full rescan."""
 
@@ -94,7 +94,7 @@ class FlagRule(db.Model):
     __table_args__ = (sa.UniqueConstraint("organisation_id", "kind", "version"),)
 
 
-class ScanRun(db.Model):
+class ScanRun(Model):
     """A run of every scan (sara.flags.jobs.run_all): which of them it finished, committed with
     each, so that a run stopped part-way (its worker killed) and started again under the same key
     does only what is left."""

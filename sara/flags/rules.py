@@ -89,7 +89,8 @@ def current_rules(kind: str) -> dict[int, tuple[int, dict]]:
 
 def current_rule(kind: str, organisation_id: int | None) -> tuple[int, dict]:
     """(version, params) of the rule in force for one police organisation."""
-    return current_rules(kind).get(organisation_id, (1, dict(EDITABLE_RULES[kind])))
+    rule = current_rules(kind).get(organisation_id) if organisation_id is not None else None
+    return rule or (1, dict(EDITABLE_RULES[kind]))
 
 
 def rule_value(kind: str, name: str, organisation_id):

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sara.actions.models import LIVE_STATUSES, Action
 from sara.cases.models import ProblemCase
 from sara.cases.queries import closed_unevaluated, review_due  # the case list's definitions
-from sara.core.sql import day_of, json_object, upsert_insert
+from sara.core.sql import changed, day_of, json_object, upsert_insert
 from sara.core.types import today as local_today
 from sara.core.types import utcnow
 from sara.evaluation.models import Evaluation
@@ -104,7 +104,7 @@ def scan_action_overdue(today: date | None = None, action_ids=None) -> ScanResul
     )
     if action_ids is not None:
         resolve = resolve.where(Flag.action_id.in_(action_ids))
-    result.resolved = db.session.execute(resolve).rowcount or 0
+    result.resolved = changed(resolve)
     return result
 
 
@@ -148,7 +148,7 @@ def _scan_cases(kind: str, condition, evidence, case_ids, now, version=None) -> 
     )
     if case_ids is not None:
         resolve = resolve.where(Flag.case_id.in_(case_ids))
-    result.resolved = db.session.execute(resolve).rowcount or 0
+    result.resolved = changed(resolve)
     return result
 
 

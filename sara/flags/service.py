@@ -178,7 +178,7 @@ def _queue_query(user, filters: QueueFilters, flag_case, now) -> sa.Select:
     if filters.neighbourhood == NO_NEIGHBOURHOOD:
         query = query.where(Flag.case_id.is_(None),
                             ~_person_on_a_case(user.organisation_id))
-    elif filters.neighbourhood is not None:
+    elif isinstance(filters.neighbourhood, int):
         query = query.where(sa.or_(
             flag_case.neighbourhood_id == filters.neighbourhood,
             sa.and_(Flag.case_id.is_(None),
@@ -234,7 +234,8 @@ def _queue_rows(user, filters: QueueFilters, query: sa.Select, flag_case,
         .order_by(newest, Flag.id.desc())
         .limit(limit).offset(offset)
     ).all()
-    people_alone = {flag.person_id for flag, *_ in rows if flag.case_id is None and flag.person_id}
+    people_alone: set[int] | sa.Select = {
+        flag.person_id for flag, *_ in rows if flag.case_id is None and flag.person_id}
     if limit is None and people_alone:
         # The whole queue: its people as a subquery, not a list of ids that could outgrow the
         # bind parameters one statement may carry.

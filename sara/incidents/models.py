@@ -9,14 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sara.core.types import UTCDateTime, one_of, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 from sara.people.models import PERSON_ROLES, Person
 
 SOURCES = {"form": "Recorded in SARA", "api": "API", "cad": "Command and control",
            "police_uk": "data.police.uk"}
 
 
-class Incident(db.Model):
+class Incident(Model):
     __tablename__ = "incidents"
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
@@ -55,7 +55,7 @@ class Incident(db.Model):
     )
 
 
-class IncidentPerson(db.Model):
+class IncidentPerson(Model):
     """A person's part in an incident (victim, reporter...). The repeat-victim scan reads this
     table by (person, date), hence the denormalised occurred_dt and is_asb."""
 
@@ -79,7 +79,7 @@ class IncidentPerson(db.Model):
     )
 
 
-class CaseIncident(db.Model):
+class CaseIncident(Model):
     __tablename__ = "case_incidents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,7 +96,7 @@ class CaseIncident(db.Model):
 IMPORT_STATES = ("queued", "running", "done", "failed")
 
 
-class IncidentImport(db.Model):
+class IncidentImport(Model):
     """One import of a CSV file: its progress, outcome and error report."""
 
     __tablename__ = "incident_imports"

@@ -39,6 +39,13 @@ class SuggestionFilters:
         self.date_to = self.date_to or today
         self.date_from = self.date_from or _a_year_before(self.date_to)
 
+    @property
+    def period(self) -> tuple[date, date]:
+        """(first day, last day), both filled in when the filters are made."""
+        if self.date_from is None or self.date_to is None:
+            raise ValueError("a suggestion period needs both of its days")
+        return self.date_from, self.date_to
+
 
 def _a_year_before(day: date) -> date:
     try:
@@ -94,7 +101,7 @@ def suggestions(user, case: ProblemCase, filters: SuggestionFilters) -> list[Sug
     on SQLite and PostgreSQL: the cosine of the case's latitude is a constant from Python. A
     bounding box on latitude and longitude comes first, so the arithmetic runs on few rows."""
     near = []
-    distance_sq = sa.null()
+    distance_sq: sa.ColumnElement = sa.null()
     if case.latitude is not None and case.longitude is not None:
         radius = float(filters.radius)
         cos_lat = max(math.cos(math.radians(case.latitude)), 1e-6)
@@ -112,11 +119,12 @@ def suggestions(user, case: ProblemCase, filters: SuggestionFilters) -> list[Sug
         near.append(Incident.lsoa_code == case.lsoa_code)
     if not near:
         return []
-    start = _local_midnight(filters.date_from)
-    end = _local_midnight(filters.date_to + timedelta(days=1))
+    date_from, date_to = filters.period
+    start = _local_midnight(date_from)
+    end = _local_midnight(date_to + timedelta(days=1))
     # data.police.uk rows carry only their month (stored as its first day): a month that overlaps
     # the period counts.
-    month_start = _local_midnight(filters.date_from.replace(day=1))
+    month_start = _local_midnight(date_from.replace(day=1))
     already = sa.select(CaseIncident.incident_id).where(CaseIncident.case_id == case.id)
     query = (
         policy.linkable_incidents(user, case)
@@ -211,7 +219,7 @@ class IncidentPage(Paged):
     per_page: int
 
 
-def neighbourhood_lsoas(user, neighbourhood_id: int) -> sa.Select:
+def neighbourhood_lsoas(user, neighbourhood_id: int) -> sa.CompoundSelect:
     """The LSOAs taken as a neighbourhood's area: those of its cases, and of the incidents linked
     to them, among the cases `user` may see. Neighbourhoods have no boundary of their own yet, so
     this is an approximation: an incident counts for a neighbourhood when it lies in an LSOA where

@@ -7,7 +7,7 @@ import csv
 import io
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -54,7 +54,7 @@ def import_incidents(path, fmt: str, organisation: Organisation, *, skip_invalid
     return result
 
 
-def record_incident(organisation, actor, values: dict, people: list[tuple] = (),
+def record_incident(organisation, actor, values: dict, people: Sequence[tuple] = (),
                     source: str = "form") -> Incident:
     """Record one incident (from the form or the API) with the people involved. The repeat-victim
     and case-review checks for those people run in Celery as soon as this commits."""
@@ -116,7 +116,7 @@ def person_for_incident(organisation_id: int, reference: str):
         raise IncidentError(f"There is no person {reference} in this force",
                             field="person_reference")
     if person.merged_into_id is not None:
-        kept = db.session.get(Person, person.merged_into_id)
+        kept = db.session.get_one(Person, person.merged_into_id)
         raise IncidentError(f"{person.reference} was merged into {kept.reference}: use that "
                             "reference", field="person_reference")
     return person
@@ -283,7 +283,7 @@ def progress_writer(import_id: int) -> Callable[[int], None] | None:
     if dialect_name() != "postgresql":
         return None
     engine = db.engine
-    broken = []
+    broken: list[int] = []
 
     def write(done: int) -> None:
         if broken:
@@ -303,7 +303,7 @@ def progress_writer(import_id: int) -> Callable[[int], None] | None:
 
 def run_import(job: IncidentImport) -> importer.ImportResult:
     """Import the stored file in the current transaction (ImportRefused: nothing written)."""
-    organisation = db.session.get(Organisation, job.organisation_id)
+    organisation = db.session.get_one(Organisation, job.organisation_id)
     return import_incidents(_stored_file(job), job.format, organisation,
                             skip_invalid=job.skip_invalid, import_row=job,
                             progress=progress_writer(job.id))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sara.auth.models import User
 from sara.cases.models import ProblemCase
 from sara.core.types import UTCDateTime, one_of, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 
 CASE_STUDY_STATUSES = {"draft": "Draft", "published": "Published"}
 
@@ -38,7 +38,7 @@ CASE_STUDY_FIELDS = tuple(name for name, _label, _hint in CASE_STUDY_SECTIONS)
 TITLE_LENGTH = 200
 
 
-class CaseStudy(db.Model):
+class CaseStudy(Model):
     __tablename__ = "case_studies"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sara.auth.models import User
 from sara.core.types import UTCDateTime, one_of, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 
 EMAIL_STATES = ("pending", "sending", "sent", "failed")
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)

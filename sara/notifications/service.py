@@ -20,6 +20,7 @@ from flask import current_app
 from sara.audit import consultation
 from sara.cases.models import ProblemCase
 from sara.core import outbox
+from sara.core.sql import changed
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.notifications.models import Notification
@@ -83,12 +84,11 @@ def for_user(user, limit: int = 100) -> list[Notification]:
 
 
 def mark_all_read(user) -> int:
-    result = db.session.execute(
+    return changed(
         sa.update(Notification)
         .where(Notification.user_id == user.id, Notification.read_dt.is_(None))
         .values(read_dt=utcnow())
     )
-    return result.rowcount or 0
 
 
 # --- e-mail ------------------------------------------------------------------------------------
@@ -163,8 +163,8 @@ def sweep_unsent() -> tuple[int, int]:
         .order_by(Notification.id).limit(1000)))
     if lost:
         outbox.defer(SEND_TASK, lost)
-    interrupted = db.session.execute(
+    interrupted = changed(
         sa.update(Notification)
         .where(Notification.email_state == "sending", Notification.claimed_dt < cutoff)
-        .values(email_state="failed")).rowcount or 0
+        .values(email_state="failed"))
     return len(lost), interrupted

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sara.core.types import UTCDateTime, one_of, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 
 ORG_KINDS = {
     "police": "Police",
@@ -23,7 +23,7 @@ ORG_KINDS = {
 }
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +55,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.name!r}>"
 
 
-class Neighbourhood(db.Model):
+class Neighbourhood(Model):
     __tablename__ = "neighbourhoods"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sara.auth.models import User
 from sara.core.types import UTCDateTime, one_of, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 from sara.orgs.models import Organisation
 
 SHARE_LEVELS = {
@@ -18,7 +18,7 @@ SHARE_LEVELS = {
 }
 
 
-class CaseShare(db.Model):
+class CaseShare(Model):
     """A grant of access to one case. Withdrawing it ends it; the row stays as history."""
 
     __tablename__ = "case_shares"

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sara.core.types import UTCDateTime, one_of, utcnow
-from sara.extensions import db
+from sara.extensions import Model
 
 PERSON_ROLES = {
     "victim": "Victim",
@@ -34,7 +34,7 @@ VULNERABILITIES = {
 }
 
 
-class Person(db.Model):
+class Person(Model):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,7 +78,7 @@ class Person(db.Model):
         return [VULNERABILITIES[v.kind] for v in self.vulnerabilities]
 
 
-class PersonMerge(db.Model):
+class PersonMerge(Model):
     """A merge of one profile into another, kept so that it can be undone exactly."""
 
     __tablename__ = "person_merges"
@@ -94,7 +94,7 @@ class PersonMerge(db.Model):
     undone_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
-class PersonVulnerability(db.Model):
+class PersonVulnerability(Model):
     __tablename__ = "person_vulnerabilities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +108,7 @@ class PersonVulnerability(db.Model):
     )
 
 
-class CasePerson(db.Model):
+class CasePerson(Model):
     """A person's part in a case."""
 
     __tablename__ = "case_people"
