@@ -227,7 +227,7 @@ class WebUser:
     def __init__(self, server: LiveServer, email: str, password: str = PASSWORD):
         self.server = server
         self.email = email
-        self.http = requests.Session()
+        self.http = _session()
         page = self.http.get(server.url("/login"), timeout=TIMEOUT)
         response = self.http.post(server.url("/login"), timeout=TIMEOUT, allow_redirects=False,
                                   data={"email": email, "password": password,
@@ -257,7 +257,7 @@ class ApiUser:
 
     def __init__(self, server: LiveServer, token: str):
         self.server = server
-        self.http = requests.Session()
+        self.http = _session()
         self.http.headers["Authorization"] = f"Bearer {token}"
 
     def request(self, method: str, path: str, etag: str | None = None,
@@ -270,6 +270,16 @@ class ApiUser:
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.request("GET", path, **kwargs)
+
+
+def _session() -> requests.Session:
+    """A client that opens a connection per request. A kept-alive connection that gunicorn
+    closes (after its 2 s keep-alive) just as the client sends on it fails with "Remote end
+    closed connection without response", which a browser retries and requests does not: the
+    tests' users often wait longer than that (for others to sign in) before they post."""
+    session = requests.Session()
+    session.headers["Connection"] = "close"
+    return session
 
 
 def form_token(html: str) -> str:

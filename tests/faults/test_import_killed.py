@@ -74,7 +74,10 @@ def test_an_import_killed_part_way_stores_nothing_and_its_rerun_imports_every_ro
 
     os.kill(child, signal.SIGKILL)
 
-    assert wait_for(lambda: _job(import_id).state in ("done", "failed"), 90), processes.logs()
+    # Its outcome is committed, then its upload removed (in a second commit: a file removed
+    # before a commit that then failed would be lost to the re-run).
+    assert wait_for(lambda: (job := _job(import_id)).state in ("done", "failed")
+                    and job.stored_path is None, 90), processes.logs()
     job = _job(import_id)
     assert job.state == "done", job.errors
     assert (job.rows_total, job.rows_imported, job.rows_duplicate) == (ROWS, ROWS, 0)
@@ -87,6 +90,5 @@ def test_an_import_killed_part_way_stores_nothing_and_its_rerun_imports_every_ro
     runs = (pause / "runs").read_text().split()
     assert runs[0::2] == ["import", "import"] and runs[1] == str(child) != runs[3]
     assert "WorkerLostError" in worker.log()
-    assert job.stored_path is None  # the upload is removed once it is imported
     page = signed_in.get(f"/incidents/import/{import_id}").get_data(as_text=True)
     assert "Done" in page
