@@ -187,14 +187,12 @@ def create_incident():
     people = _people(body, user.organisation_id, errors_)
     if errors_:
         raise invalid(errors_)
-    if "source_key" in values and db.session.scalar(sa.select(Incident.id).where(
-            Incident.source == "api", Incident.source_key == values["source_key"])):
-        raise ApiError(409, "Conflict", "An incident with this source_reference was recorded "
-                                        "already")
     try:
         incident = service.record_incident(user.organisation, user, values, people,
                                            source="api")
         incident_id = incident.id
+    except service.DuplicateIncident as error:
+        raise ApiError(409, "Conflict", f"{error} (source_reference)") from None
     except service.IncidentError as error:
         name = {"occurred_dt": "occurred_at", "location_text": "location"}.get(
             error.field, error.field or "")
@@ -202,8 +200,8 @@ def create_incident():
     except sa.exc.IntegrityError:
         # Another request recorded the same source_reference in between.
         unit_of_work.discard()
-        raise ApiError(409, "Conflict", "An incident with this source_reference was recorded "
-                                        "already") from None
+        raise ApiError(409, "Conflict", "This force has recorded an incident with this "
+                                        "reference already (source_reference)") from None
     incident = db.session.get(Incident, incident_id)
     response = jsonify(_incident_body(incident, people=incident.people, cases=[]))
     response.status_code = 201
@@ -302,6 +300,7 @@ def _import_body(job) -> dict:
         "rows_done": job.rows_done,
         "imported": summary["imported"],
         "duplicates": summary["duplicates"],
+        "reclassified": summary["reclassified"],
         "invalid": summary["invalid"],
         "percent": summary["percent"],
         "errors": job.errors or [],
@@ -469,6 +468,8 @@ SCHEMAS = {
             "rows_done": {"type": "integer"},
             "imported": {"type": "integer"},
             "duplicates": {"type": "integer"},
+            "reclassified": {"type": "integer", "description": "data.police.uk crimes already "
+                             "there whose crime type a later month's file changed"},
             "invalid": {"type": "integer"},
             "percent": {"type": "integer"},
             "errors": {"type": "array", "items": {

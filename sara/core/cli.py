@@ -184,7 +184,7 @@ def import_incidents(paths: tuple[str, ...], fmt: str, org_name: str | None,
             else:
                 unit_of_work.commit()  # each file in a transaction of its own
                 click.echo(f"{path}: {result.imported} imported, {result.duplicates} already "
-                           f"there, {result.invalid} invalid")
+                           f"there, {result.reclassified} reclassified, {result.invalid} invalid")
         for error in result.errors:
             click.echo(f"  {path}: {error}", err=True)
     if failed:

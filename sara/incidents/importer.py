@@ -2,8 +2,13 @@
 
 A file imports in one transaction, or not at all: every row is validated first (a report gives the
 line, the column and the reason for each bad row), and only then are the rows inserted, in batches,
-with INSERT ... ON CONFLICT DO NOTHING on (source, source_key), so importing the same file again
-adds nothing. With skip_invalid the good rows are imported and the bad ones still reported.
+with INSERT ... ON CONFLICT DO NOTHING on (force, source, source_key), so importing the same file
+again adds nothing, and another force's file with the same references adds its own. With
+skip_invalid the good rows are imported and the bad ones still reported.
+
+data.police.uk publishes a crime again, under its Crime ID, when it is reclassified: the row from
+the latest month gives the crime's type and outcome (and the import counts it as reclassified);
+the earliest month stays when it happened.
 LF and CRLF line endings are both accepted (the csv module reads both when the file is opened with
 newline="").
 """
@@ -17,6 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from sara.core.references import person_reference
 from sara.core.sql import upsert_insert
@@ -55,6 +62,8 @@ class ImportResult:
     rows: int = 0
     imported: int = 0
     duplicates: int = 0
+    #: Crimes already there whose type a later publication changed
+    reclassified: int = 0
     invalid: int = 0
     errors: list[RowError] = field(default_factory=list)
     aborted: bool = False
@@ -277,16 +286,75 @@ def _insert_batch(batch: list[dict], import_id: int | None, result: ImportResult
     # One statement, many parameter sets: SQLAlchemy batches them ("insertmanyvalues") without
     # compiling a new statement per batch.
     statement = (upsert_insert(Incident.__table__)
-                 .on_conflict_do_nothing(index_elements=["source", "source_key"])
+                 .on_conflict_do_nothing(index_elements=["organisation_id", "source",
+                                                         "source_key"])
                  .returning(Incident.id, Incident.source_key))
     inserted = {key: id_ for id_, key in
                 db.session.connection().execute(statement, rows).all()}
     result.imported += len(inserted)
-    result.duplicates += len(batch) - len(inserted)
+    # The rows that found their incident there already (in the database, or earlier in the file).
+    first: set[str] = set()
+    again = []
+    for row in batch:
+        if row["source_key"] in inserted and row["source_key"] not in first:
+            first.add(row["source_key"])
+        else:
+            again.append(row)
+    crimes = [row for row in again
+              if row["source"] == "police_uk" and not row["source_key"].startswith("row:")]
+    reclassified = _published_again(crimes, result) if crimes else 0
+    result.reclassified += reclassified
+    result.duplicates += len(again) - reclassified
     callers = [(inserted[r["source_key"]], r) for r in batch
                if r.get("_caller") and r["source_key"] in inserted]
     if callers:
         _link_callers(callers, result)
+
+
+def _published_again(crimes: list[dict], result: ImportResult) -> int:
+    """data.police.uk crimes already stored, seen again: a later month's publication gives the
+    type and outcome, an earlier month's the date. Updates the changed incidents (and their
+    people's denormalised date and ASB mark) in one statement each; returns how many changed
+    type."""
+    state = {key: [id_, category, occurred, classified, outcome, is_asb]
+             for id_, key, category, occurred, classified, outcome, is_asb in db.session.execute(
+                 sa.select(Incident.id, Incident.source_key, Incident.category,
+                           Incident.occurred_dt, Incident.classified_dt, Incident.outcome,
+                           Incident.is_asb)
+                 .where(Incident.organisation_id == crimes[0]["organisation_id"],
+                        Incident.source == "police_uk",
+                        Incident.source_key.in_({row["source_key"] for row in crimes})))}
+    changed: set[str] = set()
+    reclassified = 0
+    for row in crimes:
+        crime = state[row["source_key"]]
+        _, category, occurred, classified, _, _ = crime
+        latest = classified or occurred
+        if row["occurred_dt"] > latest:
+            reclassified += row["category"] != category
+            crime[1:] = [row["category"], occurred, row["occurred_dt"], row["outcome"],
+                         row["is_asb"]]
+            changed.add(row["source_key"])
+        elif row["occurred_dt"] < occurred:
+            crime[2:4] = [row["occurred_dt"], latest]
+            changed.add(row["source_key"])
+    if not changed:
+        return 0
+    db.session.execute(sa.update(Incident), [
+        {"id": id_, "category": category, "occurred_dt": occurred, "classified_dt": classified,
+         "outcome": outcome, "is_asb": is_asb}
+        for id_, category, occurred, classified, outcome, is_asb in
+        (state[key] for key in sorted(changed))])
+    ids = [state[key][0] for key in changed]
+    incident = sa.select(Incident).where(Incident.id == IncidentPerson.incident_id)
+    db.session.execute(
+        sa.update(IncidentPerson).where(IncidentPerson.incident_id.in_(ids))
+        .values(is_asb=incident.with_only_columns(Incident.is_asb).scalar_subquery(),
+                occurred_dt=incident.with_only_columns(Incident.occurred_dt).scalar_subquery())
+        .execution_options(synchronize_session=False))
+    result.touched_person_ids.update(db.session.scalars(
+        sa.select(IncidentPerson.person_id).where(IncidentPerson.incident_id.in_(ids))))
+    return reclassified
 
 
 def _link_callers(callers: list[tuple[int, dict]], result: ImportResult) -> None:

@@ -40,6 +40,9 @@ class Incident(Model):
     lsoa_code: Mapped[str | None] = mapped_column(sa.String(12))
     lsoa_name: Mapped[str | None] = mapped_column(sa.String(100))
     outcome: Mapped[str | None] = mapped_column(sa.String(120))
+    #: A data.police.uk crime published again in a later month with another crime type: the
+    #: month of the publication its category comes from (None: its first, occurred_dt's)
+    classified_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(sa.Text, default="")
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incident_imports.id"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -47,7 +50,8 @@ class Incident(Model):
     people: Mapped[list[IncidentPerson]] = relationship(back_populates="incident")
 
     __table_args__ = (
-        sa.UniqueConstraint("source", "source_key"),
+        # A reference is its force's: two forces may hold the same CAD number or Crime ID.
+        sa.UniqueConstraint("organisation_id", "source", "source_key"),
         sa.CheckConstraint(one_of("source", SOURCES), name="source"),
         # Area counts for evaluations and dashboards: by LSOA and month.
         sa.Index("ix_incidents_lsoa_code_occurred_dt", "lsoa_code", "occurred_dt"),
@@ -114,6 +118,8 @@ class IncidentImport(Model):
     rows_done: Mapped[int] = mapped_column(default=0)
     rows_imported: Mapped[int] = mapped_column(default=0)
     rows_duplicate: Mapped[int] = mapped_column(default=0)
+    #: Crimes already there whose crime type a later publication changed
+    rows_reclassified: Mapped[int] = mapped_column(default=0)
     #: [{"line": n, "column": name, "reason": text}, ...]
     errors: Mapped[list | None] = mapped_column(sa.JSON)
     #: Where an uploaded file waits for the worker (removed once imported)

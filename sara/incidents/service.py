@@ -32,6 +32,10 @@ class IncidentError(RuleError):
     """A change the rules do not allow; the message says why, `field` where."""
 
 
+class DuplicateIncident(IncidentError):
+    """The force already holds an incident with this source and reference."""
+
+
 def importing_organisation(name: str | None) -> Organisation:
     """The police force incidents are imported for: the one named, or the only one there is."""
     query = sa.select(Organisation).where(Organisation.kind == "police")
@@ -65,6 +69,13 @@ def record_incident(organisation, actor, values: dict, people: Sequence[tuple] =
         raise IncidentError("Enter when it happened", field="occurred_dt")
     if occurred > utcnow():
         raise IncidentError("When it happened must be in the past", field="occurred_dt")
+    # Only this force's incidents count: another force may use the same reference, and is not
+    # to be told that it does.
+    if values.get("source_key") and db.session.scalar(sa.select(Incident.id).where(
+            Incident.organisation_id == organisation.id, Incident.source == source,
+            Incident.source_key == values["source_key"])):
+        raise DuplicateIncident("This force has recorded an incident with this reference "
+                                "already", field="source_key")
     incident = Incident(
         source=source, source_key=values.get("source_key") or f"SARA-{next_number('incident'):07d}",
         organisation_id=organisation.id, occurred_dt=occurred, occurred_precision="exact",
@@ -313,6 +324,7 @@ def finish_import(job: IncidentImport, result: importer.ImportResult) -> None:
     job.state = "done"
     job.rows_total = job.rows_done = result.rows
     job.rows_imported, job.rows_duplicate = result.imported, result.duplicates
+    job.rows_reclassified = result.reclassified
     job.errors = [e.as_dict() for e in result.errors]
     job.finished_dt = utcnow()
 
@@ -324,7 +336,7 @@ def refuse_import(job: IncidentImport, result: importer.ImportResult) -> None:
 
 def _fail(job: IncidentImport, errors) -> None:
     job.state = "failed"
-    job.rows_done = job.rows_imported = job.rows_duplicate = 0
+    job.rows_done = job.rows_imported = job.rows_duplicate = job.rows_reclassified = 0
     job.errors = [e.as_dict() for e in errors]
     job.finished_dt = utcnow()
 
@@ -353,12 +365,14 @@ def import_summary(job: IncidentImport) -> dict:
     """The counts an upload's status page shows."""
     errors = job.errors or []
     if job.state == "done":
-        invalid = job.rows_total - job.rows_imported - job.rows_duplicate
+        invalid = (job.rows_total - job.rows_imported - job.rows_duplicate
+                   - job.rows_reclassified)
     else:
         # Row problems only: a header problem (line 1) or a lost file (line 0) is not a row.
         invalid = len([e for e in errors if (e.get("line") or 0) > 1])
     return {
-        "imported": job.rows_imported, "duplicates": job.rows_duplicate, "invalid": invalid,
+        "imported": job.rows_imported, "duplicates": job.rows_duplicate,
+        "reclassified": job.rows_reclassified, "invalid": invalid,
         "errors_truncated": len(errors) >= importer.MAX_ERRORS_KEPT,
         "percent": (100 * job.rows_done // job.rows_total) if job.rows_total else 0,
     }
