@@ -270,7 +270,7 @@ def repeat_victim_set(now, threshold: int, window_days: int, person_ids=None) ->
     return query
 
 
-def _repeat_victims_by_force(now, person_ids=None) -> sa.Select:
+def repeat_victims_by_force(now, person_ids=None) -> sa.Select:
     """person_id, the person's force and their incident count, for everyone who is a repeat ASB
     victim under their own force's numbers. While every force uses the defaults this is exactly
     repeat_victim_set (no join); otherwise each person's force picks the window and threshold."""
@@ -302,7 +302,7 @@ def _repeat_victims_by_force(now, person_ids=None) -> sa.Select:
 def scan_repeat_victims(person_ids=None, now=None) -> ScanResult:
     now = now or utcnow()
     kind = "repeat_victim"
-    found = _repeat_victims_by_force(now, person_ids).subquery()
+    found = repeat_victims_by_force(now, person_ids).subquery()
     force = found.c.organisation_id
     qualifying = sa.select(
         (sa.literal("person:") + sa.cast(found.c.person_id, sa.String)).label("subject_key"),
@@ -325,11 +325,10 @@ def scan_repeat_victims(person_ids=None, now=None) -> ScanResult:
     return _upsert(kind, qualifying, now, restrict, note)
 
 
-def scan_case_review(person_ids=None, now=None) -> ScanResult:
-    """Community trigger: `complaints` or more complaints by one person about the same problem
-    (case) in the window, or `people` or more different people complaining about it, with the
-    numbers of the force that owns the case."""
-    now = now or utcnow()
+def case_review_complaints(now, person_ids=None) -> sa.Select:
+    """case_id, the case's force, person_id and day of every ASB complaint about a case within
+    its force's window: of the cases these people complained about, when `person_ids` is
+    given."""
     kind = "case_review"
     force = ProblemCase.organisation_id
     window = sa.and_(
@@ -346,11 +345,22 @@ def scan_case_review(person_ids=None, now=None) -> ScanResult:
         .where(window)
     )
     if person_ids is not None:
-        affected = sa.select(CaseIncident.case_id).join(
-            IncidentPerson, IncidentPerson.incident_id == CaseIncident.incident_id
-        ).where(IncidentPerson.person_id.in_(person_ids))
-        complaints = complaints.where(CaseIncident.case_id.in_(affected))
-    c = complaints.subquery()
+        complaints = complaints.where(CaseIncident.case_id.in_(_cases_of(person_ids)))
+    return complaints
+
+
+def _cases_of(person_ids) -> sa.Select:
+    return sa.select(CaseIncident.case_id).join(
+        IncidentPerson, IncidentPerson.incident_id == CaseIncident.incident_id
+    ).where(IncidentPerson.person_id.in_(person_ids))
+
+
+def case_review_set(now, person_ids=None) -> sa.CompoundSelect:
+    """subject_key, case_id, person_id (None for the different-people threshold), evidence and
+    rule_version of every case-review threshold reached now, with the numbers of the force that
+    owns the case."""
+    kind = "case_review"
+    c = case_review_complaints(now, person_ids).subquery()
     by_person = (
         sa.select(
             (sa.literal("case:") + sa.cast(c.c.case_id, sa.String) + sa.literal(":person:")
@@ -379,7 +389,15 @@ def scan_case_review(person_ids=None, now=None) -> ScanResult:
         .having(sa.func.count(sa.distinct(c.c.person_id))
                 >= rule_value(kind, "people", c.c.organisation_id))
     )
+    return sa.union_all(by_person, by_people)
+
+
+def scan_case_review(person_ids=None, now=None) -> ScanResult:
+    """Community trigger: `complaints` or more complaints by one person about the same problem
+    (case) in the window, or `people` or more different people complaining about it, with the
+    numbers of the force that owns the case."""
+    now = now or utcnow()
     restrict = None
     if person_ids is not None:
-        restrict = Flag.case_id.in_(sa.select(affected.subquery().c.case_id))
-    return _upsert(kind, sa.union_all(by_person, by_people), now, restrict)
+        restrict = Flag.case_id.in_(_cases_of(person_ids))
+    return _upsert("case_review", case_review_set(now, person_ids), now, restrict)

@@ -22,6 +22,7 @@ from sara.core.types import utcnow
 from sara.extensions import db
 from sara.flags.models import FLAG_KINDS, Flag, FlagRule
 from sara.flags.rules import EDITABLE_RULES, current_rule, forget_rules
+from sara.flags.status import people_status
 from sara.incidents.models import CaseIncident, IncidentPerson
 from sara.orgs.models import Neighbourhood
 from sara.people.models import CasePerson, Person
@@ -38,11 +39,29 @@ def live_flags_for_case(case) -> list[Flag]:
     ))
 
 
+#: The flags about a person that sara.flags.status decides at the moment of asking
+PERSON_RULES = ("repeat_victim", "case_review")
+
+
 def live_flags_for_person(person) -> list[Flag]:
-    return list(db.session.scalars(
+    """The person's flags as their page shows them: the repeat-victim and case-review rules
+    applied now (with the stored flag's acknowledgement, where the worker has stored one), and
+    any other stored flag about them. Nothing is written: the flags made here are never added
+    to the session."""
+    stored = list(db.session.scalars(
         sa.select(Flag).where(Flag.person_id == person.id, Flag.resolved_dt.is_(None))
         .order_by(Flag.raised_dt)
     ))
+    by_key = {flag.subject_key: flag for flag in stored}
+    shown = [flag for flag in stored if flag.kind not in PERSON_RULES]
+    status = people_status([person.id])[person.id]
+    for key, (kind, case_id, evidence) in status.subject_keys(person.id).items():
+        kept = by_key.get(key)
+        shown.append(Flag(kind=kind, subject_key=key, person_id=person.id, case_id=case_id,
+                          evidence=evidence, status=kept.status if kept else "raised",
+                          acknowledged_by=kept.acknowledged_by if kept else None,
+                          raised_dt=kept.raised_dt if kept else utcnow()))
+    return shown
 
 
 def describe(flag: Flag) -> str:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from sara.audit import consultation
 from sara.extensions import db
-from sara.flags.models import Flag
+from sara.flags.status import people_status
 from sara.people import matching
 from sara.people.models import VULNERABILITIES, Person, PersonVulnerability
 
@@ -40,7 +40,7 @@ class LookupHit:
 def lookup(organisation_id: int, *, name: str = "", phone: str = "", address: str = "",
            postcode: str = "") -> list[LookupHit]:
     """People of the organisation matching every detail given: name and address by prefix of the
-    normalised form, phone and postcode exactly. Three queries in all, however many hits."""
+    normalised form, phone and postcode exactly. A fixed number of queries, however many hits."""
     conditions = []
     if matching.name_key(name):
         conditions.append(Person.name_key.startswith(matching.name_key(name), autoescape=True))
@@ -77,13 +77,8 @@ def lookup(organisation_id: int, *, name: str = "", phone: str = "", address: st
         .where(PersonVulnerability.person_id.in_(ids))
     ):
         hits[person_id].vulnerabilities.append(VULNERABILITIES[kind])
-    for flag in db.session.scalars(
-        sa.select(Flag).where(Flag.person_id.in_(ids), Flag.resolved_dt.is_(None),
-                              Flag.kind.in_(("repeat_victim", "case_review")))
-    ):
-        if flag.kind == "repeat_victim":
-            hits[flag.person_id].repeat_victim = flag.evidence
-        else:
-            hits[flag.person_id].case_review.append(
-                {"case_id": flag.case_id, **(flag.evidence or {})})
+    # The rules at the moment of asking, never the stored flags, which wait on the worker.
+    for person_id, status in people_status(ids).items():
+        hits[person_id].repeat_victim = status.repeat_victim
+        hits[person_id].case_review = status.case_review
     return [hits[i] for i in ids]

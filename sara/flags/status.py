@@ -1,0 +1,77 @@
+"""Whether people are repeat ASB victims, or part of an ASB case review, at the moment of asking.
+
+The stored flags (sara.flags.scan) are raised by the worker after each change and each night;
+they feed the queues, acknowledgement and history. A question about a person (the caller lookup,
+the person page, the API) is answered here instead, from the rule itself, with the same SQL the
+scan runs, so the answer is right whatever the worker is doing: not started, behind, or down.
+Two queries for any number of people.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from sara.core.types import utcnow
+from sara.extensions import db
+from sara.flags.rules import current_rule
+from sara.flags.scan import case_review_complaints, case_review_set, repeat_victims_by_force
+
+
+@dataclass
+class PersonStatus:
+    #: {"incidents", "threshold", "window_days"} when the person is a repeat ASB victim now
+    repeat_victim: dict | None = None
+    #: One {"case_id", "complaints" or "people", "threshold", "window_days"} per threshold
+    #: reached on a case the person complained about
+    case_review: list[dict] = field(default_factory=list)
+
+    def subject_keys(self, person_id: int) -> dict[str, tuple[str, int | None, dict]]:
+        """subject_key -> (kind, case_id, evidence): the flags the scan would hold."""
+        keys: dict[str, tuple[str, int | None, dict]] = {}
+        if self.repeat_victim is not None:
+            keys[f"person:{person_id}"] = ("repeat_victim", None, self.repeat_victim)
+        for review in self.case_review:
+            evidence = {k: v for k, v in review.items() if k != "case_id"}
+            suffix = f"person:{person_id}" if "complaints" in review else "people"
+            keys[f"case:{review['case_id']}:{suffix}"] = ("case_review", review["case_id"],
+                                                          evidence)
+        return keys
+
+
+def people_status(person_ids: list[int], now: datetime | None = None) -> dict[int, PersonStatus]:
+    """The status of each of `person_ids` now (everyone is in the answer, most with nothing)."""
+    now = now or utcnow()
+    status = {person_id: PersonStatus() for person_id in person_ids}
+    if not person_ids:
+        return status
+    for person_id, organisation_id, incidents in db.session.execute(
+            repeat_victims_by_force(now, person_ids)):
+        _, rule = current_rule("repeat_victim", organisation_id)
+        status[person_id].repeat_victim = {
+            "incidents": incidents, "threshold": rule["threshold"],
+            "window_days": rule["window_days"]}
+
+    reviews = case_review_set(now, person_ids).subquery()
+    complaints = case_review_complaints(now, person_ids).subquery()
+    # A threshold of different people belongs to each of them: joined to whoever of these
+    # people complained about that case in its window.
+    rows = db.session.execute(
+        sa.select(reviews.c.case_id, reviews.c.person_id, reviews.c.evidence,
+                  complaints.c.person_id)
+        .join(complaints, sa.and_(
+            complaints.c.case_id == reviews.c.case_id,
+            sa.or_(complaints.c.person_id == reviews.c.person_id,
+                   reviews.c.person_id.is_(None))))
+        .where(complaints.c.person_id.in_(person_ids))
+        .order_by(reviews.c.case_id, reviews.c.person_id))
+    seen: dict[int, set] = defaultdict(set)
+    for case_id, own, evidence, person_id in rows:
+        if (case_id, own) in seen[person_id]:
+            continue
+        seen[person_id].add((case_id, own))
+        status[person_id].case_review.append({"case_id": case_id, **(evidence or {})})
+    return status
