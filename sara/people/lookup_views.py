@@ -23,7 +23,7 @@ class LookupForm(BaseForm):
     phone = StringField("Phone number", widget=GovTextInput(),
                         validators=[Optional(), Length(max=40)])
     address = StringField("Address", widget=GovTextInput(),
-                          description="The start of it is enough, for example '12 Ermine'",
+                          description="Any words from it, for example 'Ermine Road'",
                           validators=[Optional(), Length(max=300)])
     postcode = StringField("Postcode", widget=GovTextInput(),
                            validators=[Optional(), Length(max=10)])

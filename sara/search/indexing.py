@@ -74,11 +74,18 @@ fts_documents = sa.Table(
 )
 
 
+#: PostgreSQL's trigram indexes (the caller lookup's word matches): made by their migration alone,
+#: as SQLite has no such index
+TRIGRAM_INDEX_SUFFIX = "_trgm"
+
+
 def include_name(name, type_, parent_names) -> bool:
-    """For Alembic's autogenerate: the index tables (and FTS5's own shadow tables) are made by
-    their migration, not by the models, so comparing them with the models means nothing."""
+    """For Alembic's autogenerate: the index tables (and FTS5's own shadow tables), and the
+    trigram indexes, are made by their migrations, not by the models, so comparing them with
+    the models means nothing."""
     ours = bool(name) and (name == SEARCH_TABLE or name.startswith(SEARCH_TABLE + "_"))
-    return not (type_ == "table" and ours)
+    trigram = bool(name) and type_ == "index" and name.endswith(TRIGRAM_INDEX_SUFFIX)
+    return not ((type_ == "table" and ours) or trigram)
 
 
 # --- the document, as SQL ----------------------------------------------------------------------

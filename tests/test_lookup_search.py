@@ -1,0 +1,66 @@
+"""The caller lookup finds a caller by any part of their name or address a call handler is
+likely to be given: a surname alone, the start of any name, words from the middle of an
+address."""
+
+from __future__ import annotations
+
+import pytest
+
+from sara.core.references import person_reference
+from sara.extensions import db
+from sara.people import matching
+from sara.people.lookup import lookup
+from sara.people.models import Person
+
+
+@pytest.fixture
+def people(police):
+    made = {}
+    for name, address in (("Amira Larkspur", "112 Monks Road, Lincoln"),
+                          ("Ewa Nowak-Okafor", "3 Ermine Close, Lincoln"),
+                          ("Larkin Hale", "9 Park Street, Lincoln")):
+        person = Person(reference=person_reference(), organisation_id=police.id, name=name,
+                        address=address)
+        matching.fill_keys(person)
+        db.session.add(person)
+        made[name] = person
+    db.session.flush()
+    return made
+
+
+def _names(police, **criteria) -> list[str]:
+    return sorted(hit.person.name for hit in lookup(police.id, **criteria))
+
+
+@pytest.mark.parametrize("name, found", [
+    ("Larkspur", ["Amira Larkspur"]),
+    ("larks", ["Amira Larkspur"]),
+    ("Amira", ["Amira Larkspur"]),
+    ("amira lark", ["Amira Larkspur"]),
+    ("lark", ["Amira Larkspur", "Larkin Hale"]),
+    ("Okafor", ["Ewa Nowak-Okafor"]),
+    ("Nowak Okafor", ["Ewa Nowak-Okafor"]),
+    ("Ewa Okafor", ["Ewa Nowak-Okafor"]),
+    ("Hale Larkin", ["Larkin Hale"]),
+    ("spur", []),
+    ("Amira Hale", []),
+])
+def test_a_name_is_found_by_the_start_of_any_of_its_parts(police, people, name, found):
+    assert _names(police, name=name) == found
+
+
+@pytest.mark.parametrize("address, found", [
+    ("Monks Road", ["Amira Larkspur"]),
+    ("monks rd", ["Amira Larkspur"]),
+    ("112 Monks", ["Amira Larkspur"]),
+    ("Ermine", ["Ewa Nowak-Okafor"]),
+    ("Lincoln", ["Amira Larkspur", "Ewa Nowak-Okafor", "Larkin Hale"]),
+    ("Road Monks", []),
+])
+def test_an_address_is_found_by_words_anywhere_in_it(police, people, address, found):
+    assert _names(police, address=address) == found
+
+
+def test_the_page_finds_a_caller_by_surname_alone(police, people, browser, make_user):
+    page = browser(make_user("call_handler")).get("/lookup?name=Larkspur")
+    assert "Amira Larkspur" in page.get_data(as_text=True)
