@@ -10,7 +10,7 @@ from sara.core.references import person_reference
 from sara.extensions import db
 from sara.people import matching
 from sara.people.lookup import lookup
-from sara.people.models import Person
+from sara.people.models import CasePerson, Person
 
 
 @pytest.fixture
@@ -64,3 +64,39 @@ def test_an_address_is_found_by_words_anywhere_in_it(police, people, address, fo
 def test_the_page_finds_a_caller_by_surname_alone(police, people, browser, make_user):
     page = browser(make_user("call_handler")).get("/lookup?name=Larkspur")
     assert "Amira Larkspur" in page.get_data(as_text=True)
+
+
+def test_each_hit_shows_the_open_cases_the_viewer_may_see_with_the_officer_in_charge(
+        police, people, browser, make_user, make_case, make_org, officer, api):
+    caller = people["Amira Larkspur"]
+    open_case = make_case(owner=officer, title="Drinking on Monks Road")
+    closed = make_case(owner=officer, title="Old noise problem")
+    closed.status = "closed"
+    for case in (open_case, closed):
+        db.session.add(CasePerson(case_id=case.id, person_id=caller.id, role="victim",
+                                  created_by_id=officer.id))
+    db.session.flush()
+    handler = make_user("call_handler")
+    page = browser(handler).get("/lookup?name=Larkspur").get_data(as_text=True)
+    assert open_case.reference in page and "Drinking on Monks Road" in page
+    assert f"officer in charge: {officer.name}" in page
+    assert closed.reference not in page
+    [hit] = api(handler)("GET", "/api/v1/lookup?name=Larkspur").get_json()["results"]
+    assert hit["open_cases"] == [{"reference": open_case.reference,
+                                  "title": "Drinking on Monks Road", "officer": officer.name}]
+    # Another force's user finds no one of this force, and so none of its cases.
+    other = make_user("call_handler", org=make_org("Humberside Police"))
+    assert "Drinking on Monks Road" not in browser(other).get(
+        "/lookup?name=Larkspur").get_data(as_text=True)
+
+
+def test_record_an_incident_for_a_caller_comes_with_the_caller_filled_in(
+        police, people, browser, make_user):
+    caller = people["Amira Larkspur"]
+    handler = browser(make_user("call_handler"))
+    page = handler.get("/lookup?name=Larkspur").get_data(as_text=True)
+    link = f"/incidents/new?person={caller.reference}"
+    assert f'href="{link}"' in page and "Record an incident for Amira Larkspur" in page
+    form = handler.get(link).get_data(as_text=True)
+    assert f'value="{caller.reference}"' in form
+    assert '<option value="reporter" selected>' in form

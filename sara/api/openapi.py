@@ -234,6 +234,14 @@ SCHEMAS = {
             "repeat_victim_evidence": _EVIDENCE,
             "case_review": {"type": "boolean"},
             "case_review_evidence": {"type": ["object", "array", "null"]},
+            "open_cases": {
+                "type": "array",
+                "description": "The open cases the person is on that the caller may see, with "
+                               "the officer in charge",
+                "items": {"type": "object", "required": ["reference", "title", "officer"],
+                          "properties": {"reference": {"type": "string"},
+                                         "title": {"type": "string"},
+                                         "officer": {"type": "string"}}}},
         },
     },
 }

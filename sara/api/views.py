@@ -71,5 +71,5 @@ def lookup_people():
         return problem(422, "Invalid query", "Give at least one of name, phone, address or "
                        "postcode", invalid_params=[{"name": k, "reason": "missing"}
                                                    for k in LOOKUP_FIELDS])
-    hits = lookup(user.organisation_id, **criteria)
+    hits = lookup(user.organisation_id, **criteria, viewer=user)
     return jsonify({"count": len(hits), "results": [hit.as_json() for hit in hits]})

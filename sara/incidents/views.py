@@ -46,6 +46,10 @@ def new_incident():
     if not policy.can_record_incidents(current_user):
         abort(403)
     form = IncidentForm()
+    if request.method == "GET" and request.args.get("person"):
+        # From the caller lookup's "Record an incident for ...": the caller filled in.
+        form.person_reference.data = request.args["person"][:20]
+        form.person_role.data = form.person_role.data or "reporter"
     if form.validate_on_submit():
         try:
             people = []

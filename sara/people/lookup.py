@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from sara import policy
 from sara.audit import consultation
+from sara.auth.models import User
+from sara.cases.models import ProblemCase
 from sara.extensions import db
 from sara.flags.status import people_status
 from sara.people import matching
-from sara.people.models import VULNERABILITIES, Person, PersonVulnerability
+from sara.people.models import VULNERABILITIES, CasePerson, Person, PersonVulnerability
 
 MAX_RESULTS = 25
 
@@ -22,6 +25,9 @@ class LookupHit:
     vulnerabilities: list[str] = field(default_factory=list)
     repeat_victim: dict | None = None
     case_review: list[dict] = field(default_factory=list)
+    #: The open cases the person is on, among those the viewer may see: reference, title and
+    #: the officer in charge
+    open_cases: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
         p = self.person
@@ -34,6 +40,7 @@ class LookupHit:
             "repeat_victim_evidence": self.repeat_victim,
             "case_review": bool(self.case_review),
             "case_review_evidence": self.case_review,
+            "open_cases": self.open_cases,
         }
 
 
@@ -45,7 +52,7 @@ def _starts_a_word(column, words: str):
 
 
 def lookup(organisation_id: int, *, name: str = "", phone: str = "", address: str = "",
-           postcode: str = "") -> list[LookupHit]:
+           postcode: str = "", viewer=None) -> list[LookupHit]:
     """People of the organisation matching every detail given, in their normalised forms: each
     word of the name starts a part of the person's name, in any order (a surname alone, "Okafor"
     for Nowak-Okafor); the address's words appear in that order anywhere in theirs ("Monks Road"
@@ -90,4 +97,15 @@ def lookup(organisation_id: int, *, name: str = "", phone: str = "", address: st
     for person_id, status in people_status(ids).items():
         hits[person_id].repeat_victim = status.repeat_victim
         hits[person_id].case_review = status.case_review
+    if viewer is not None:
+        for person_id, reference, title, officer in db.session.execute(
+            sa.select(CasePerson.person_id, ProblemCase.reference, ProblemCase.title, User.name)
+            .join(ProblemCase, ProblemCase.id == CasePerson.case_id)
+            .join(User, User.id == ProblemCase.owner_id)
+            .where(CasePerson.person_id.in_(ids), ProblemCase.status == "open",
+                   policy.case_scope(viewer))
+            .distinct().order_by(ProblemCase.reference)
+        ):
+            hits[person_id].open_cases.append(
+                {"reference": reference, "title": title, "officer": officer})
     return [hits[i] for i in ids]

@@ -39,5 +39,6 @@ def lookup_page():
     searched = any(request.args.get(k) for k in ("name", "phone", "address", "postcode"))
     if searched and form.validate():
         criteria = {k: form[k].data or "" for k in ("name", "phone", "address", "postcode")}
-        hits = lookup(current_user.organisation_id, **criteria)
-    return render_template("lookup/lookup.html", form=form, hits=hits)
+        hits = lookup(current_user.organisation_id, **criteria, viewer=current_user)
+    return render_template("lookup/lookup.html", form=form, hits=hits,
+                           can_record=policy.can_record_incidents(current_user))
