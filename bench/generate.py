@@ -179,13 +179,14 @@ def make_people(rng: random.Random, count: int, first_id: int, org_id: int, now:
             now.replace(tzinfo=None),
             matching.name_key(name), matching.surname_key(name), matching.phone_key(phone),
             matching.address_key(address), matching.postcode_key(postcode),
+            matching.name_sounds(name),
         ))
     return rows
 
 
 PEOPLE_COLUMNS = ("id", "reference", "organisation_id", "name", "date_of_birth", "phone",
                   "address", "postcode", "created_dt", "name_key", "surname_key", "phone_key",
-                  "address_key", "postcode_key")
+                  "address_key", "postcode_key", "name_sounds")
 
 
 # --- incidents per person: a truncated power law -----------------------------------------------

@@ -54,13 +54,18 @@ def _starts_a_word(column, words: str):
 def lookup(organisation_id: int, *, name: str = "", phone: str = "", address: str = "",
            postcode: str = "", viewer=None) -> list[LookupHit]:
     """People of the organisation matching every detail given, in their normalised forms: each
-    word of the name starts a part of the person's name, in any order (a surname alone, "Okafor"
-    for Nowak-Okafor); the address's words appear in that order anywhere in theirs ("Monks Road"
-    in "112 Monks Road"); phone and postcode exactly. A fixed number of queries, however many
-    hits: on PostgreSQL trigram indexes serve the word matches (migration e2f6a8b10701)."""
+    word of the name starts a part of the person's name, or sounds like one (metaphone), in any
+    order (a surname alone, "Okafor" for Nowak-Okafor, "Smyth" for Smith); the address's words
+    appear in that order anywhere in theirs ("Monks Road" in "112 Monks Road"); phone and
+    postcode exactly. A fixed number of queries, however many hits: on PostgreSQL trigram
+    indexes serve the word matches (migrations e2f6a8b10701, f3a7b9c20801)."""
     conditions = []
     for word in matching.name_key(name).split():
-        conditions.append(_starts_a_word(Person.name_key, word))
+        # Spelt as given, or sounding the same (Smyth finds Smith, Kathryn finds Catherine).
+        code = matching.sound_of(word)
+        conditions.append(sa.or_(_starts_a_word(Person.name_key, word),
+                                 Person.name_sounds.contains(f" {code} ", autoescape=True))
+                          if code else _starts_a_word(Person.name_key, word))
     if matching.phone_key(phone):
         conditions.append(Person.phone_key == matching.phone_key(phone))
     if matching.postcode_key(postcode):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import jellyfish
 import sqlalchemy as sa
 
 from sara.extensions import db
@@ -22,6 +23,19 @@ _ABBREVIATIONS = {"road": "rd", "street": "st", "avenue": "ave", "lane": "ln", "
 
 def name_key(name: str | None) -> str:
     return _SPACES.sub(" ", _NOT_WORD.sub(" ", (name or "").lower())).strip()
+
+
+def name_sounds(name: str | None) -> str:
+    """The sound of each part of the name (its metaphone code), with a space at each end and
+    between, so that a part is found as ' CODE ' ("Catherine Smyth" -> " K0RN SM0 ")."""
+    codes = [code for code in (jellyfish.metaphone(word) for word in name_key(name).split())
+             if code]
+    return f" {' '.join(codes)} " if codes else ""
+
+
+def sound_of(word: str) -> str:
+    """One word's metaphone code ('' for a word with none, such as a number)."""
+    return jellyfish.metaphone(word) if word else ""
 
 
 def surname_key(name: str | None) -> str:
@@ -49,6 +63,7 @@ def postcode_key(postcode: str | None) -> str | None:
 
 def fill_keys(person: Person) -> None:
     person.name_key = name_key(person.name)
+    person.name_sounds = name_sounds(person.name)
     person.surname_key = surname_key(person.name)
     person.phone_key = phone_key(person.phone)
     person.address_key = address_key(person.address)

@@ -53,6 +53,8 @@ class Person(Model):
     #: index look-ups (see sara.people.matching)
     name_key: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
     surname_key: Mapped[str] = mapped_column(sa.String(100), default="")
+    #: matching.name_sounds: the metaphone code of each part, for names that sound alike
+    name_sounds: Mapped[str] = mapped_column(sa.String(300), default="")
     phone_key: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     address_key: Mapped[str | None] = mapped_column(sa.String(300))
     postcode_key: Mapped[str | None] = mapped_column(sa.String(10), index=True)
