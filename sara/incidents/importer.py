@@ -9,6 +9,7 @@ skip_invalid the good rows are imported and the bad ones still reported.
 data.police.uk publishes a crime again, under its Crime ID, when it is reclassified: the row from
 the latest month gives the crime's type and outcome (and the import counts it as reclassified);
 the earliest month stays when it happened.
+
 LF and CRLF line endings are both accepted (the csv module reads both when the file is opened with
 newline="").
 """
