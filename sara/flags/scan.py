@@ -325,10 +325,10 @@ def scan_repeat_victims(person_ids=None, now=None) -> ScanResult:
     return _upsert(kind, qualifying, now, restrict, note)
 
 
-def case_review_complaints(now, person_ids=None) -> sa.Select:
+def case_review_complaints(now, person_ids=None, case_ids=None) -> sa.Select:
     """case_id, the case's force, person_id and day of every ASB complaint about a case within
     its force's window: of the cases these people complained about, when `person_ids` is
-    given."""
+    given, or of `case_ids` (those cases, found already)."""
     kind = "case_review"
     force = ProblemCase.organisation_id
     window = sa.and_(
@@ -344,23 +344,26 @@ def case_review_complaints(now, person_ids=None) -> sa.Select:
         .join(ProblemCase, ProblemCase.id == CaseIncident.case_id)
         .where(window)
     )
-    if person_ids is not None:
-        complaints = complaints.where(CaseIncident.case_id.in_(_cases_of(person_ids)))
+    if case_ids is not None:
+        complaints = complaints.where(CaseIncident.case_id.in_(case_ids))
+    elif person_ids is not None:
+        complaints = complaints.where(CaseIncident.case_id.in_(cases_of(person_ids)))
     return complaints
 
 
-def _cases_of(person_ids) -> sa.Select:
+def cases_of(person_ids) -> sa.Select:
+    """The cases whose incidents these people are part of."""
     return sa.select(CaseIncident.case_id).join(
         IncidentPerson, IncidentPerson.incident_id == CaseIncident.incident_id
     ).where(IncidentPerson.person_id.in_(person_ids))
 
 
-def case_review_set(now, person_ids=None) -> sa.CompoundSelect:
+def case_review_set(now, person_ids=None, case_ids=None) -> sa.CompoundSelect:
     """subject_key, case_id, person_id (None for the different-people threshold), evidence and
     rule_version of every case-review threshold reached now, with the numbers of the force that
     owns the case."""
     kind = "case_review"
-    c = case_review_complaints(now, person_ids).subquery()
+    c = case_review_complaints(now, person_ids, case_ids).subquery()
     by_person = (
         sa.select(
             (sa.literal("case:") + sa.cast(c.c.case_id, sa.String) + sa.literal(":person:")
@@ -399,5 +402,5 @@ def scan_case_review(person_ids=None, now=None) -> ScanResult:
     now = now or utcnow()
     restrict = None
     if person_ids is not None:
-        restrict = Flag.case_id.in_(_cases_of(person_ids))
+        restrict = Flag.case_id.in_(cases_of(person_ids))
     return _upsert("case_review", case_review_set(now, person_ids), now, restrict)

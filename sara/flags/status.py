@@ -4,7 +4,7 @@ The stored flags (sara.flags.scan) are raised by the worker after each change an
 they feed the queues, acknowledgement and history. A question about a person (the caller lookup,
 the person page, the API) is answered here instead, from the rule itself, with the same SQL the
 scan runs, so the answer is right whatever the worker is doing: not started, behind, or down.
-Two queries for any number of people.
+A fixed number of queries for any number of people.
 """
 
 from __future__ import annotations
@@ -18,7 +18,12 @@ import sqlalchemy as sa
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.flags.rules import current_rule
-from sara.flags.scan import case_review_complaints, case_review_set, repeat_victims_by_force
+from sara.flags.scan import (
+    case_review_complaints,
+    case_review_set,
+    cases_of,
+    repeat_victims_by_force,
+)
 
 
 @dataclass
@@ -55,8 +60,13 @@ def people_status(person_ids: list[int], now: datetime | None = None) -> dict[in
             "incidents": incidents, "threshold": rule["threshold"],
             "window_days": rule["window_days"]}
 
-    reviews = case_review_set(now, person_ids).subquery()
-    complaints = case_review_complaints(now, person_ids).subquery()
+    # Most callers are on no case: then one cheap query says so, and the case-review rule,
+    # whose statement is long to build and to run, is not asked.
+    case_ids = list(db.session.scalars(cases_of(person_ids).distinct()))
+    if not case_ids:
+        return status
+    reviews = case_review_set(now, person_ids, case_ids).subquery()
+    complaints = case_review_complaints(now, person_ids, case_ids).subquery()
     # A threshold of different people belongs to each of them: joined to whoever of these
     # people complained about that case in its window.
     rows = db.session.execute(
