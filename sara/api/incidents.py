@@ -200,8 +200,8 @@ def create_incident():
     except sa.exc.IntegrityError:
         # Another request recorded the same source_reference in between.
         unit_of_work.discard()
-        raise ApiError(409, "Conflict", "This force has recorded an incident with this "
-                                        "reference already (source_reference)") from None
+        raise ApiError(409, "Conflict",
+                       f"{service.DuplicateIncident.MESSAGE} (source_reference)") from None
     incident = db.session.get(Incident, incident_id)
     response = jsonify(_incident_body(incident, people=incident.people, cases=[]))
     response.status_code = 201

@@ -35,6 +35,8 @@ class IncidentError(RuleError):
 class DuplicateIncident(IncidentError):
     """The force already holds an incident with this source and reference."""
 
+    MESSAGE = "This force has recorded an incident with this reference already"
+
 
 def importing_organisation(name: str | None) -> Organisation:
     """The police force incidents are imported for: the one named, or the only one there is."""
@@ -74,8 +76,7 @@ def record_incident(organisation, actor, values: dict, people: Sequence[tuple] =
     if values.get("source_key") and db.session.scalar(sa.select(Incident.id).where(
             Incident.organisation_id == organisation.id, Incident.source == source,
             Incident.source_key == values["source_key"])):
-        raise DuplicateIncident("This force has recorded an incident with this reference "
-                                "already", field="source_key")
+        raise DuplicateIncident(DuplicateIncident.MESSAGE, field="source_key")
     incident = Incident(
         source=source, source_key=values.get("source_key") or f"SARA-{next_number('incident'):07d}",
         organisation_id=organisation.id, occurred_dt=occurred, occurred_precision="exact",
