@@ -31,7 +31,7 @@ from sara.incidents.models import Incident, IncidentImport
 from sara.library.models import CaseStudy
 from sara.orgs.models import Organisation
 from sara.partners.models import CaseShare
-from sara.people.models import Person
+from sara.people.models import Person, PossibleDuplicate
 from sara.roles import CASE_WORKER_ROLES, roles_for_kind
 
 MANAGE, READ, CONTRIBUTE, VIEW = "manage", "read", "contribute", "view"
@@ -391,6 +391,28 @@ def can_merge_people(user, person) -> bool:
     """Merge another profile into `person`, or undo such a merge: it moves whose cases and
     incidents are whose, so only a supervisor of the force that holds the record."""
     return can_view_person(user, person) and user.role == "supervisor"
+
+
+#: Who decides possible duplicates (sara.people.duplicates): a merge moves whose incidents and
+#: cases are whose, so a supervisor, or the force's administrator, who keeps its records.
+DUPLICATE_ROLES = frozenset({"supervisor", "admin"})
+
+
+def can_review_duplicates(user) -> bool:
+    return (_is_signed_in(user) and user.organisation.is_police
+            and user.role in DUPLICATE_ROLES)
+
+
+def get_duplicate_or_404(user, duplicate_id: int):
+    """A possible duplicate of `user`'s force that they may decide; otherwise a 404."""
+    duplicate = None
+    if can_review_duplicates(user):
+        duplicate = db.session.scalar(sa.select(PossibleDuplicate).where(
+            PossibleDuplicate.id == duplicate_id,
+            PossibleDuplicate.organisation_id == user.organisation_id))
+    if duplicate is None:
+        abort(404)
+    return duplicate
 
 
 # --- incidents ---------------------------------------------------------------------------------

@@ -24,7 +24,13 @@ from sara.notifications.models import Notification
 from sara.orgs.models import Neighbourhood, Organisation
 from sara.partners.models import SHARE_LEVELS, CaseShare
 from sara.people.lookup import lookup
-from sara.people.models import PERSON_ROLES, VULNERABILITIES, CasePerson, Person
+from sara.people.models import (
+    PERSON_ROLES,
+    VULNERABILITIES,
+    CasePerson,
+    Person,
+    PossibleDuplicate,
+)
 from sara.supervision.queries import supervisor_queue
 
 
@@ -159,8 +165,9 @@ def test_seed_adds_people_to_cases():
 
     for person in people:
         assert person.name and person.reference.startswith("PN-")
-        # Ofcom's drama range: never a real subscriber.
-        assert person.phone is None or person.phone.startswith("07700 900"), person.phone
+        # Ofcom's drama ranges (mobile, and the fictional 01632 area): never a real subscriber.
+        assert person.phone is None or person.phone.startswith(
+            ("07700 900", "01632 960", "+44 1632 960")), person.phone
         assert person.postcode is None or person.postcode[:2] in ("LN", "PE"), person.postcode
     by_id = {c.id: c for c in cases}
     for case_id, count in with_people.items():
@@ -474,6 +481,22 @@ def test_seed_flags_repeat_victims_and_case_reviews():
     complainant = people[by_person[0].person_id]
     [hit] = lookup(police.id, phone=complainant.phone)
     assert hit.case_review and hit.case_review[0]["case_id"] == by_person[0].case_id
+
+
+def test_seed_keeps_households_and_shared_landlines_apart_for_a_supervisor():
+    seed()
+    names = {p.name: p for p in _all(Person)}
+    for name in ("Dennis Wragby", "Irene Wragby", "Priya Nowak-Okafor", "Tom Pritchard-Okafor",
+                 "Keith Ulceby", "Joan Ulceby"):
+        assert names[name].merged_into_id is None, name
+    pairs = {(d.person.name, d.other.name): d.summary for d in _all(PossibleDuplicate)}
+    assert pairs == {
+        ("Dennis Wragby", "Irene Wragby"): "same address and surname; different first names",
+        ("Keith Ulceby", "Joan Ulceby"):
+            "same phone number; same address and surname; different first names",
+    }
+    police = db.session.scalar(sa.select(Organisation).where(Organisation.kind == "police"))
+    assert len(lookup(police.id, name="Ulceby")) == 2
 
 
 def test_seed_leaves_the_instant_checks_to_celery_after_the_commit(sent_tasks):

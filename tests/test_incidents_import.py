@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sara.extensions import db
 from sara.incidents import importer
 from sara.incidents.models import Incident, IncidentPerson
-from sara.people.models import Person
+from sara.people.models import Person, PossibleDuplicate
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "police-uk"
 HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
@@ -126,16 +126,21 @@ def test_cad_import_matches_callers_to_people(tmp_path, police):
     db.session.commit()
     assert result.imported == 3
     people = db.session.scalars(sa.select(Person).order_by(Person.id)).all()
-    # Ann Smith twice (same surname and normalised address) is one person; Bob is another.
-    assert [p.name for p in people] == ["Ann Smith", "Bob Jones"]
-    assert people[1].phone_key == "07700900456"
+    # Ann Smith again at the same address, with no phone or date of birth, may be her or a
+    # relative: a second profile and a possible duplicate for a supervisor, never a guess.
+    assert [p.name for p in people] == ["Ann Smith", "ANN SMITH", "Bob Jones"]
+    assert people[2].phone_key == "07700900456"
+    assert result.possible_duplicates == 1
+    pair = db.session.scalars(sa.select(PossibleDuplicate)).one()
+    assert (pair.person_id, pair.other_id) == (people[0].id, people[1].id)
+    assert pair.summary == "same name; same address and surname"
     links = db.session.scalars(sa.select(IncidentPerson).order_by(IncidentPerson.id)).all()
     assert [(link.person_id, link.role, link.is_asb) for link in links] == [
-        (people[0].id, "reporter", True), (people[0].id, "reporter", True),
-        (people[1].id, "reporter", False)]
+        (people[0].id, "reporter", True), (people[1].id, "reporter", True),
+        (people[2].id, "reporter", False)]
     again = importer.import_file(_write(tmp_path, "cad2.csv", _cad_rows(), "\r\n"), "cad",
                                  police.id)
-    assert again.imported == 0 and _count(Person) == 2 and _count(IncidentPerson) == 3
+    assert again.imported == 0 and _count(Person) == 3 and _count(IncidentPerson) == 3
 
 
 def test_cad_validation(tmp_path, police):

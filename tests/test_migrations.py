@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import uuid
@@ -251,9 +252,31 @@ def _flag_rules_fold_into_the_lowest_force(before, after, when):
     return actual == expected
 
 
+def _people_keys_refilled(before, after, when):
+    """a4b6c8d10901: each way, the normalised keys are filled again from the name, phone and
+    address, by the rule of the revision arrived at; every other column stays as it was."""
+    path = MIGRATIONS / "versions" / "a4b6c8d10901_possible_duplicates_and_name_keys.py"
+    spec = importlib.util.spec_from_file_location("a4b6c8d10901", path)
+    revision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(revision)
+    keys = revision.old_keys if when == "downgraded" else revision.new_keys
+    derived = {"name_key": "nk", "surname_key": "sk", "name_sounds": "ns", "phone_key": "pk",
+               "address_key": "ak"}
+    for key, row in before["people"][1].items():
+        now = after["people"][1].get(key)
+        expected = keys(row["name"], row["phone"], row["address"])
+        if now is None or any(now[column] != row[column] for column in row
+                              if column not in derived and column in now):
+            return False
+        if any(now[column] != expected[short] for column, short in derived.items()):
+            return False
+    return True
+
+
 #: Tables a revision's downgrade reshapes on purpose, as its docstring or comments say, and how
 RESHAPED = {
     "b7c1d2e3f401": {"flag_rules": _flag_rules_fold_into_the_lowest_force},
+    "a4b6c8d10901": {"people": _people_keys_refilled},
 }
 #: Columns a downgrade must fill where they were empty, because the older schema needs a value
 FILLED = {

@@ -200,10 +200,11 @@ def _people_count() -> int:
 
 RULES = {
     "name and date of birth": (_form(name="margaret  OAKLEY", date_of_birth=date(1950, 4, 1)),
-                               "Same name and date of birth"),
-    "phone": (_form(name="M Oakley", phone="+44 7700 900111"), "Same phone number"),
+                               "Same name, same date of birth"),
+    "phone": (_form(name="M Oakley", phone="+44 7700 900111"),
+              "Same phone number, compatible names"),
     "address and surname": (_form(name="Peggy Oakley", address="4 Monks Rd Lincoln"),
-                            "Same address and surname"),
+                            "Same address and surname, different first names"),
 }
 
 
@@ -431,10 +432,10 @@ def test_merge_moves_every_link_and_loses_none(world, pair, browser, queued_chec
     # The merged profile leaves lookups and duplicate checks.
     found = lookup.lookup(world["police"].id, phone="07700 900222")
     assert [hit.person.id for hit in found] == [kept.id]
-    assert [p.id for p in matching.probable_matches(world["police"].id, name="Maggie Oakley",
-                                                    date_of_birth=None,
-                                                    phone="07700 900222",
-                                                    address=None)] == [kept.id]
+    assert [e.person.id for e in matching.candidates(world["police"].id, name="Maggie Oakley",
+                                                     date_of_birth=None,
+                                                     phone="07700 900222",
+                                                     address=None)] == [kept.id]
     # Timeline on each case, an audit row for each profile, flag checks for both.
     for case in pair["cases"]:
         assert db.session.scalar(sa.select(CaseEvent.summary).where(

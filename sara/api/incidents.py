@@ -301,6 +301,7 @@ def _import_body(job) -> dict:
         "imported": summary["imported"],
         "duplicates": summary["duplicates"],
         "reclassified": summary["reclassified"],
+        "possible_duplicates": summary["possible_duplicates"],
         "invalid": summary["invalid"],
         "percent": summary["percent"],
         "errors": job.errors or [],
@@ -471,6 +472,9 @@ SCHEMAS = {
             "reclassified": {"type": "integer", "description": "data.police.uk crimes already "
                              "there whose crime type a later month's file changed"},
             "invalid": {"type": "integer"},
+            "possible_duplicates": {"type": "integer", "description": "callers stored as a new "
+                                    "profile who may be someone already held: pairs for a "
+                                    "supervisor to decide under /people/duplicates"},
             "percent": {"type": "integer"},
             "errors": {"type": "array", "items": {
                 "type": "object",

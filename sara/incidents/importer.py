@@ -65,6 +65,8 @@ class ImportResult:
     duplicates: int = 0
     #: Crimes already there whose type a later publication changed
     reclassified: int = 0
+    #: Callers stored as a new profile that may be someone already held, for a person to decide
+    possible_duplicates: int = 0
     invalid: int = 0
     errors: list[RowError] = field(default_factory=list)
     aborted: bool = False
@@ -359,15 +361,15 @@ def _published_again(crimes: list[dict], result: ImportResult) -> int:
 
 
 def _link_callers(callers: list[tuple[int, dict]], result: ImportResult) -> None:
-    """Match each caller to a person by the duplicate rule, or create a profile, and record them
-    as the incident's reporter."""
+    """Link each caller to the profile the matching rule finds on strong evidence, or create a
+    profile (proposing any weaker matches as possible duplicates), and record them as the
+    incident's reporter."""
     links = []
     for incident_id, row in callers:
         caller = row["_caller"]
-        matches = matching.probable_matches(row["organisation_id"], **caller)
-        if matches:
-            person = matches[0]
-        else:
+        match = matching.find_person(row["organisation_id"], **caller)
+        person = match.person
+        if person is None:
             person = Person(reference=person_reference(), organisation_id=row["organisation_id"],
                             name=caller["name"], phone=caller["phone"] or None,
                             address=caller["address"] or None,
@@ -376,6 +378,7 @@ def _link_callers(callers: list[tuple[int, dict]], result: ImportResult) -> None
             db.session.add(person)
             db.session.flush()
             result.new_person_ids.add(person.id)
+            result.possible_duplicates += matching.propose(person, match.possible)
         result.touched_person_ids.add(person.id)
         links.append({"incident_id": incident_id, "person_id": person.id, "role": "reporter",
                       "occurred_dt": row["occurred_dt"], "is_asb": row["is_asb"]})

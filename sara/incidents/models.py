@@ -120,6 +120,7 @@ class IncidentImport(Model):
     rows_duplicate: Mapped[int] = mapped_column(default=0)
     #: Crimes already there whose crime type a later publication changed
     rows_reclassified: Mapped[int] = mapped_column(default=0)
+    rows_possible_duplicates: Mapped[int] = mapped_column(default=0)
     #: [{"line": n, "column": name, "reason": text}, ...]
     errors: Mapped[list | None] = mapped_column(sa.JSON)
     #: Where an uploaded file waits for the worker (removed once imported)

@@ -326,6 +326,7 @@ def finish_import(job: IncidentImport, result: importer.ImportResult) -> None:
     job.rows_total = job.rows_done = result.rows
     job.rows_imported, job.rows_duplicate = result.imported, result.duplicates
     job.rows_reclassified = result.reclassified
+    job.rows_possible_duplicates = result.possible_duplicates
     job.errors = [e.as_dict() for e in result.errors]
     job.finished_dt = utcnow()
 
@@ -338,6 +339,7 @@ def refuse_import(job: IncidentImport, result: importer.ImportResult) -> None:
 def _fail(job: IncidentImport, errors) -> None:
     job.state = "failed"
     job.rows_done = job.rows_imported = job.rows_duplicate = job.rows_reclassified = 0
+    job.rows_possible_duplicates = 0
     job.errors = [e.as_dict() for e in errors]
     job.finished_dt = utcnow()
 
@@ -374,6 +376,7 @@ def import_summary(job: IncidentImport) -> dict:
     return {
         "imported": job.rows_imported, "duplicates": job.rows_duplicate,
         "reclassified": job.rows_reclassified, "invalid": invalid,
+        "possible_duplicates": job.rows_possible_duplicates,
         "errors_truncated": len(errors) >= importer.MAX_ERRORS_KEPT,
         "percent": (100 * job.rows_done // job.rows_total) if job.rows_total else 0,
     }

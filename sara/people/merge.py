@@ -28,12 +28,19 @@ import sqlalchemy as sa
 from sara.audit import service as audit
 from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
+from sara.core.sql import upsert_insert
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.flags.checks import queue_person_checks
 from sara.incidents.models import IncidentPerson
 from sara.people.matching import fill_keys
-from sara.people.models import CasePerson, Person, PersonMerge, PersonVulnerability
+from sara.people.models import (
+    CasePerson,
+    Person,
+    PersonMerge,
+    PersonVulnerability,
+    PossibleDuplicate,
+)
 from sara.people.service import PersonError
 
 #: The details a merge may fill in, with how the page names them
@@ -122,6 +129,7 @@ def merge_people(kept: Person, merged: Person | None, actor) -> PersonMerge:
     db.session.add(merge)
     db.session.flush()
     _forget_loaded_links(kept, merged)
+    _settle_duplicates(kept, merged, actor)
 
     summary = f"Merged {merged.reference} into {kept.reference}"
     details = {"merge": merge.id, "moved": {k: len(v) for k, v in moved.items()},
@@ -130,6 +138,32 @@ def merge_people(kept: Person, merged: Person | None, actor) -> PersonMerge:
     _record_everywhere(kept, merged, actor, "person_merged",
                        f"{summary} (two profiles of the same person)", summary, details)
     return merge
+
+
+def _pair(a: Person, b: Person):
+    return db.session.query(PossibleDuplicate).filter_by(person_id=min(a.id, b.id),
+                                                         other_id=max(a.id, b.id))
+
+
+def _settle_duplicates(kept: Person, merged: Person, actor) -> None:
+    """A proposal of this pair is decided; the merged profile's undecided proposals with
+    others become the kept profile's (a merge must not hide a possible duplicate)."""
+    _pair(kept, merged).filter_by(status="open").update(
+        {"status": "merged", "decided_dt": utcnow(), "decided_by_id": actor.id})
+    pending = db.session.execute(
+        sa.select(PossibleDuplicate.person_id, PossibleDuplicate.other_id,
+                  PossibleDuplicate.reasons)
+        .where(PossibleDuplicate.status == "open",
+               sa.or_(PossibleDuplicate.person_id == merged.id,
+                      PossibleDuplicate.other_id == merged.id))).all()
+    rows = [{"organisation_id": kept.organisation_id, "person_id": min(kept.id, third),
+             "other_id": max(kept.id, third), "reasons": reasons, "status": "open",
+             "created_dt": utcnow()}
+            for one, two, reasons in pending
+            for third in [two if one == merged.id else one] if third != kept.id]
+    if rows:
+        db.session.execute(upsert_insert(PossibleDuplicate).values(rows)
+                           .on_conflict_do_nothing(index_elements=["person_id", "other_id"]))
 
 
 # --- undo --------------------------------------------------------------------------------------
@@ -179,6 +213,8 @@ def undo_merge(merge: PersonMerge, actor) -> None:
         setattr(kept, name, _parse_detail(name, record["details_before"].get(name)))
     fill_keys(kept)
     merged.merged_into_id = None
+    _pair(kept, merged).filter_by(status="merged").update(
+        {"status": "open", "decided_dt": None, "decided_by_id": None})
     merge.undone_dt = utcnow()
     merge.undone_by_id = actor.id
     db.session.flush()

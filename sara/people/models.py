@@ -96,6 +96,48 @@ class PersonMerge(Model):
     undone_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
+#: What became of a possible duplicate
+DUPLICATE_STATUSES = {
+    "open": "To decide",
+    "merged": "Merged",
+    "different": "Not the same person",
+}
+
+
+class PossibleDuplicate(Model):
+    """Two profiles that may be one person, on evidence too weak to link them automatically
+    (sara.people.matching), for a supervisor to merge or to mark as different people. A pair
+    is proposed once: "not the same person" is remembered, and never proposed again."""
+
+    __tablename__ = "possible_duplicates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    #: The older profile of the pair (lower id), and the newer
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+    other_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    #: matching.Evidence.reasons when proposed: ["same phone number", "different first names"]
+    reasons: Mapped[list] = mapped_column(sa.JSON)
+    #: One of DUPLICATE_STATUSES
+    status: Mapped[str] = mapped_column(sa.String(10), default="open")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined")
+    other: Mapped[Person] = relationship(foreign_keys=[other_id], lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "other_id"),
+        sa.CheckConstraint(one_of("status", DUPLICATE_STATUSES), name="status"),
+        sa.Index("ix_possible_duplicates_queue", "organisation_id", "status"),
+    )
+
+    @property
+    def summary(self) -> str:
+        return "; ".join(self.reasons)
+
+
 class PersonVulnerability(Model):
     __tablename__ = "person_vulnerabilities"
 

@@ -23,7 +23,6 @@ from sara.core.types import today
 from sara.extensions import db
 from sara.incidents.models import Incident, IncidentPerson
 from sara.people import matching
-from sara.people.matching import fill_keys
 from sara.people.models import (
     PERSON_ROLES,
     VULNERABILITIES,
@@ -91,11 +90,13 @@ def add_person_to_case(case: ProblemCase, actor, values: dict, role: str,
         created_by_id=actor.id,
         vulnerabilities=[PersonVulnerability(kind=kind) for kind in sorted(set(vulnerabilities))],
     )
-    fill_keys(person)
+    matching.fill_keys(person)
     db.session.add(person)
     link = CasePerson(case_id=case.id, person=person, role=role, created_by_id=actor.id)
     db.session.add(link)
     db.session.flush()
+    # Whoever chose a new profile over the matches shown may be wrong: a supervisor decides.
+    matching.propose_for(person)
     case_service.record_event(
         case, actor, "person_linked",
         summary=f"Linked {person.reference} as {link.role_label.lower()}",
@@ -147,40 +148,25 @@ class ProbableMatch:
     roles_on_case: list[str] = field(default_factory=list)
 
 
-def match_reasons(person: Person, values: dict) -> list[str]:
-    """The parts of the duplicate rule (sara.people.matching) that `person` meets."""
-    name, born = values.get("name"), values.get("date_of_birth")
-    reasons = []
-    if name and born and person.name_key == matching.name_key(name) \
-            and person.date_of_birth == born:
-        reasons.append("same name and date of birth")
-    phone = matching.phone_key(values.get("phone"))
-    if phone and person.phone_key == phone:
-        reasons.append("same phone number")
-    address = matching.address_key(values.get("address"))
-    surname = matching.surname_key(name)
-    if address and surname and person.address_key == address and person.surname_key == surname:
-        reasons.append("same address and surname")
-    return reasons
-
-
 def probable_duplicates(case: ProblemCase, values: dict) -> list[ProbableMatch]:
-    """Existing profiles of the case's force that are probably the person being added."""
-    people = matching.probable_matches(
+    """Existing profiles of the case's force that may be the person being added, by the
+    matching rule (sara.people.matching), each with its evidence in words."""
+    found = matching.candidates(
         case.organisation_id, name=values.get("name"), date_of_birth=values.get("date_of_birth"),
         phone=values.get("phone"), address=values.get("address"),
     )
-    if not people:
+    if not found:
         return []
     roles: dict[int, list[str]] = {}
     for person_id, role in db.session.execute(
         sa.select(CasePerson.person_id, CasePerson.role)
-        .where(CasePerson.case_id == case.id, CasePerson.person_id.in_([p.id for p in people]))
+        .where(CasePerson.case_id == case.id,
+               CasePerson.person_id.in_([e.person.id for e in found]))
         .order_by(CasePerson.role)
     ):
         roles.setdefault(person_id, []).append(role)
-    return [ProbableMatch(person=p, reasons=match_reasons(p, values),
-                          roles_on_case=roles.get(p.id, [])) for p in people]
+    return [ProbableMatch(person=e.person, reasons=e.reasons,
+                          roles_on_case=roles.get(e.person.id, [])) for e in found]
 
 
 def record_duplicates_shown(case: ProblemCase, actor, matches: list[ProbableMatch]) -> None:

@@ -18,8 +18,8 @@ from sara.core import unit_of_work
 from sara.core.rules import flash_refusal
 from sara.extensions import db
 from sara.flags.service import live_flags_for_person
+from sara.people import duplicates, service
 from sara.people import merge as merging
-from sara.people import service
 from sara.people.forms import LinkPersonForm, MergeForm, PersonForm
 from sara.people.models import PERSON_ROLES, PersonMerge
 
@@ -135,9 +135,13 @@ def show(person_ref: str):
                         summary=f"Listed the cases of {person.reference}")
     consultation.listed("incident", [incident for _link, incident in incidents],
                         summary=f"Listed the incidents of {person.reference}")
+    possible = duplicates.open_for(person)
+    consultation.listed("person", [p for pair in possible for p in (pair.person, pair.other)
+                                   if p.id != person.id],
+                        summary=f"Listed as possible duplicates of {person.reference}")
     return render_template(
         "people/show.html", person=person,
-        flags=live_flags_for_person(person),
+        flags=live_flags_for_person(person), possible_duplicates=possible,
         cases=cases, incidents=incidents,
         provenance=merging.provenance(person),
         merges=merging.merges_into(person),
@@ -215,3 +219,57 @@ def undo_merge(person_ref: str, merge_id: int):
         flash(f"The merge was undone: {record.record['merged']} is a separate profile again, "
               f"with its own links.", "success")
     return redirect(url_for("person.show", person_ref=kept.reference) + "#merges")
+
+
+# --- possible duplicates -----------------------------------------------------------------------
+
+def _reviewer():
+    if not policy.can_review_duplicates(current_user):
+        abort(403)
+
+
+@person_bp.route("/duplicates")
+def duplicates_queue():
+    """The force's possible duplicates, oldest first, each with its evidence."""
+    _reviewer()
+    page = request.args.get("page", 1, type=int) or 1
+    total = duplicates.count_open(current_user.organisation_id)
+    pairs = duplicates.open_duplicates(current_user.organisation_id, max(page, 1))
+    consultation.listed("person", [p for pair in pairs for p in (pair.person, pair.other)],
+                        summary="Listed as possible duplicates")
+    return render_template("people/duplicates.html", pairs=pairs, total=total,
+                           page=max(page, 1), page_size=duplicates.PAGE_SIZE,
+                           form=ConfirmForm())
+
+
+def _decide(duplicate_id: int, decide):
+    _reviewer()
+    duplicate = policy.get_duplicate_or_404(current_user, duplicate_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        message = decide(duplicate)
+    except (service.PersonError, merging.MergeError) as error:
+        flash_refusal(error)
+    else:
+        flash(message, "success")
+    return redirect(url_for("person.duplicates_queue"))
+
+
+@person_bp.route("/duplicates/<int:duplicate_id>/merge", methods=["POST"])
+def merge_duplicate(duplicate_id: int):
+    def merge(duplicate):
+        kept, merged = duplicate.person.reference, duplicate.other.reference
+        duplicates.merge_duplicate(duplicate, current_user)
+        return (f"{merged} was merged into {kept}. If that was a mistake, undo it on "
+                f"{kept}'s page under 'Merged profiles'.")
+    return _decide(duplicate_id, merge)
+
+
+@person_bp.route("/duplicates/<int:duplicate_id>/different", methods=["POST"])
+def different_people(duplicate_id: int):
+    def separate(duplicate):
+        duplicates.not_the_same(duplicate, current_user)
+        return (f"{duplicate.person.reference} and {duplicate.other.reference} are kept as "
+                f"different people, and will not be proposed again.")
+    return _decide(duplicate_id, separate)
