@@ -65,6 +65,8 @@ def test_double_barrelled_surnames_at_one_address_are_different_people(tmp_path,
                                ("Ada Pritchard-Okafor", "", "3 Lamb Gardens", "")])
     people = _people()
     assert [p.surname_key for p in people] == ["nowak-okafor", "pritchard-okafor"]
+    # The incident's postcode (LN2 5PG) is where it happened, not the caller's.
+    assert [p.postcode for p in people] == [None, None]
     assert _pairs() == [] and _repeat_victims(people) == []
 
 

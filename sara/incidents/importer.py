@@ -370,10 +370,11 @@ def _link_callers(callers: list[tuple[int, dict]], result: ImportResult) -> None
         match = matching.find_person(row["organisation_id"], **caller)
         person = match.person
         if person is None:
+            # The row's postcode is where it happened, not where the caller lives: none is given.
             person = Person(reference=person_reference(), organisation_id=row["organisation_id"],
                             name=caller["name"], phone=caller["phone"] or None,
                             address=caller["address"] or None,
-                            postcode=row["postcode"], date_of_birth=caller["date_of_birth"])
+                            date_of_birth=caller["date_of_birth"])
             matching.fill_keys(person)
             db.session.add(person)
             db.session.flush()
