@@ -3,9 +3,9 @@ rule (sara.people.matching, which also proposes them) would not link on its own,
 supervisor to decide.
 
 A pair is stored once (older profile first), so a pair marked "not the same person" is never
-proposed again, by any import or form. Merging goes
-through the undoable merge (sara.people.merge), which settles the pair and carries the merged
-profile's other proposals over to the kept one. Functions flush; the caller commits.
+proposed again, by any import or form. Merging goes through the undoable merge
+(sara.people.merge), which settles the pair and carries the merged profile's other proposals
+over to the kept one. Functions flush; the caller commits.
 """
 
 from __future__ import annotations
