@@ -27,7 +27,7 @@ from sara.core.references import clean_person_reference
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
 from sara.flags.models import Flag
-from sara.incidents.models import Incident, IncidentImport
+from sara.incidents.models import Incident, IncidentImport, SameIncidentLink
 from sara.library.models import CaseStudy
 from sara.orgs.models import Organisation
 from sara.partners.models import CaseShare
@@ -416,6 +416,26 @@ def get_duplicate_or_404(user, duplicate_id: int):
 
 
 # --- incidents ---------------------------------------------------------------------------------
+
+def can_review_same_incidents(user) -> bool:
+    """Whether `user` decides which reports are one episode (sara.incidents.episodes): as with
+    possible duplicate people, a supervisor or the admin of a police force, since the decision
+    changes what every flag counts."""
+    return (_is_signed_in(user) and user.organisation.is_police
+            and user.role in DUPLICATE_ROLES)
+
+
+def get_same_incident_link_or_404(user, link_id: int):
+    """A proposed "same incident as" link of `user`'s force that they may decide; else a 404."""
+    link = None
+    if can_review_same_incidents(user):
+        link = db.session.scalar(sa.select(SameIncidentLink).where(
+            SameIncidentLink.id == link_id,
+            SameIncidentLink.organisation_id == user.organisation_id))
+    if link is None:
+        abort(404)
+    return link
+
 
 #: Who may upload incident files for their force: a bad file touches many records at once.
 IMPORT_ROLES = frozenset({"supervisor", "admin"})

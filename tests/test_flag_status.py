@@ -51,12 +51,13 @@ def test_a_caller_with_two_asb_incidents_is_a_repeat_victim_before_any_worker_ra
 
     page = browser(handler).get("/lookup?phone=07700900777").get_data(as_text=True)
     assert "Repeat ASB victim" in page and "No flags" not in page
-    assert "2 incidents in the last 365 days" in page
+    assert "2 ASB incidents in the last 365 days (threshold 2)" in page
 
     [hit] = api(handler)("GET", "/api/v1/lookup?phone=07700900777").get_json()["results"]
     assert hit["repeat_victim"] is True
-    assert hit["repeat_victim_evidence"]["incidents"] == 2
+    assert hit["repeat_victim_evidence"]["count"] == 2
     assert hit["repeat_victim_evidence"]["threshold"] == 2
+    assert hit["repeat_victim_crime"] is False and hit["repeat_victim_crime_evidence"] is None
 
     person_page = browser(officer).get(f"/people/{caller.reference}").get_data(as_text=True)
     assert "Repeat ASB victim: 2 ASB incidents" in person_page

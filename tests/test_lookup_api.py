@@ -42,7 +42,9 @@ def test_call_handler_sees_repeat_and_vulnerable_status_at_once(browser, make_us
     handler = browser(make_user("call_handler"))
     html = handler.get("/lookup?phone=+44 7700 900111").get_data(as_text=True)
     assert "1 match" in html and "Margaret Oakley" in html
-    assert "Repeat ASB victim" in html and "2 incidents in the last 365 days" in html
+    assert "Repeat ASB victim" in html and "2 ASB incidents in the last 365 days" in html
+    # The incidents counted, so that the call handler can tell the caller which they were.
+    assert "L-0: ASB" in html and "L-1: ASB" in html
     assert "Vulnerable: Age" in html and "Vulnerable: Isolation" in html
     assert "1 match" in handler.get("/lookup?name=margaret").get_data(as_text=True)
     assert "1 match" in handler.get("/lookup?postcode=ln25ab").get_data(as_text=True)
@@ -76,7 +78,10 @@ def test_api_lookup_with_a_token(client, make_user, caller):
     hit = body["results"][0]
     assert hit["reference"] == "PN-900001" and hit["repeat_victim"] is True
     assert hit["vulnerabilities"] == ["Age", "Isolation"]
-    assert hit["repeat_victim_evidence"]["incidents"] == 2
+    evidence = hit["repeat_victim_evidence"]
+    assert evidence["count"] == 2 and evidence["window_days"] == 365
+    assert [(i["reference"], i["category"]) for i in evidence["incidents"]] == [
+        ("L-0", "ASB"), ("L-1", "ASB")]
     audit = db.session.scalar(sa.select(AuditEvent).where(
         AuditEvent.record_ref == "PN-900001", AuditEvent.user_id == handler.id))
     assert audit.action == "consultation"

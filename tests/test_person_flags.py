@@ -17,7 +17,9 @@ from sara.core.types import utcnow
 from sara.extensions import db
 from sara.flags import rules
 from sara.flags.models import Flag
-from sara.flags.scan import scan_case_review, scan_repeat_victims
+from sara.flags.scan import scan_all_repeat_victims, scan_case_review, scan_repeat_victims
+from sara.flags.service import describe
+from sara.flags.status import people_status
 from sara.incidents import service as incidents
 from sara.incidents.models import CaseIncident, Incident, IncidentPerson
 from sara.people import matching
@@ -35,13 +37,19 @@ def _person(police, name="Vic Tim") -> Person:
     return person
 
 
-def _incident(police, person, when, *, asb=True, role="victim", case=None) -> Incident:
+def _incident(police, person, when, *, asb=True, role="victim", case=None,
+              caller_type="public", same_as: Incident | None = None) -> Incident:
+    """An incident with one person; `same_as`: a second report of that incident's episode, as
+    a confirmed "same incident as" link leaves it."""
+    root = same_as and (same_as.same_as_id or same_as.id)
     incident = Incident(source="form", source_key=f"T-{next(_n)}", organisation_id=police.id,
-                        occurred_dt=when, category="ASB" if asb else "Theft", is_asb=asb)
+                        occurred_dt=when, category="ASB" if asb else "Theft", is_asb=asb,
+                        same_as_id=root)
     db.session.add(incident)
     db.session.flush()
     db.session.add(IncidentPerson(incident_id=incident.id, person_id=person.id, role=role,
-                                  occurred_dt=when, is_asb=asb))
+                                  occurred_dt=when, is_asb=asb, caller_type=caller_type,
+                                  same_as_id=root))
     if case is not None:
         db.session.add(CaseIncident(case_id=case.id, incident_id=incident.id,
                                     created_by_id=case.owner_id))
@@ -65,8 +73,84 @@ def test_the_second_incident_raises_the_flag_the_first_does_not(police):
     result = scan_repeat_victims(now=now)
     flags = _live()
     assert len(result.raised) == 1 and [f.person_id for f in flags] == [person.id]
-    assert flags[0].evidence["incidents"] == 2
+    assert flags[0].evidence["count"] == 2
     assert flags[0].evidence["threshold"] == 2 and flags[0].evidence["window_days"] == 365
+
+
+def test_the_evidence_lists_the_incidents_counted_oldest_first(police):
+    """A supervisor can check a flag: each incident counted, by reference, date and category;
+    the witness statement and the incident outside the window are not among them."""
+    now = utcnow().replace(microsecond=0)
+    person = _person(police)
+    _incident(police, person, now - timedelta(days=400))
+    second = _incident(police, person, now - timedelta(days=2, hours=3))
+    _incident(police, person, now - timedelta(days=5), role="witness")
+    first = _incident(police, person, now - timedelta(days=30))
+    scan_repeat_victims(now=now)
+    [flag] = _live()
+    assert flag.evidence["incidents"] == [
+        {"reference": i.source_key, "source": "form", "category": "ASB",
+         "occurred": i.occurred_dt.strftime("%Y-%m-%dT%H:%M:%SZ")} for i in (first, second)]
+    assert "2 ASB incidents in the last 12 months (threshold 2)" in describe(flag)
+
+
+def test_repeat_victims_of_crime_are_their_own_rule(police):
+    """Two crimes make a repeat victim of crime, not a repeat ASB victim; one crime and one ASB
+    incident make neither (HMIC 004, recommendation 7)."""
+    now = utcnow()
+    burgled, mixed = _person(police, "Burgled Twice"), _person(police, "Mixed Bag")
+    _incident(police, burgled, now - timedelta(days=40), asb=False)
+    _incident(police, burgled, now - timedelta(days=4), asb=False)
+    _incident(police, mixed, now - timedelta(days=40), asb=False)
+    _incident(police, mixed, now - timedelta(days=4))
+    scan_all_repeat_victims(now=now)
+    assert _live("repeat_victim") == []
+    [flag] = _live("repeat_victim_crime")
+    assert flag.person_id == burgled.id and flag.evidence["count"] == 2
+    assert [i["category"] for i in flag.evidence["incidents"]] == ["Theft", "Theft"]
+    assert describe(flag).startswith("Repeat victim of crime: 2 crimes")
+    status = people_status([burgled.id, mixed.id], now=now)
+    assert status[burgled.id].repeat_victim is None
+    assert status[burgled.id].repeat_victim_crime["count"] == 2
+    assert status[mixed.id].repeat_victim is status[mixed.id].repeat_victim_crime is None
+
+
+def test_a_professional_caller_is_never_a_repeat_victim(police):
+    """A warden reports five ASB incidents; a member of the public reports two of them too.
+    Only the member of the public is a repeat victim."""
+    now = utcnow()
+    warden, resident = _person(police, "Pat Warden"), _person(police, "Rita Resident")
+    for days in range(1, 6):
+        incident = _incident(police, warden, now - timedelta(days=days), role="reporter",
+                             caller_type="professional")
+        if days <= 2:
+            db.session.add(IncidentPerson(incident_id=incident.id, person_id=resident.id,
+                                          role="reporter", occurred_dt=incident.occurred_dt,
+                                          is_asb=True))
+    db.session.flush()
+    scan_all_repeat_victims(now=now)
+    assert [f.person_id for f in _live()] == [resident.id]
+    assert people_status([warden.id], now=now)[warden.id].repeat_victim is None
+
+
+def test_one_episode_reported_twice_counts_once(police, make_case):
+    """Two calls ten minutes apart about one episode, once linked as the same incident, are
+    one incident for the repeat-victim rule and for the case review."""
+    now = utcnow()
+    person = _person(police)
+    case = make_case()
+    first = _incident(police, person, now - timedelta(days=3), case=case)
+    _incident(police, person, now - timedelta(days=3) + timedelta(minutes=10), case=case,
+              same_as=first)
+    scan_repeat_victims(now=now)
+    assert _live() == []
+    assert people_status([person.id], now=now)[person.id].repeat_victim is None
+    _incident(police, person, now - timedelta(days=20), case=case)
+    scan_case_review(now=now)
+    assert _live("case_review") == []  # two episodes, not three complaints
+    scan_repeat_victims(now=now)
+    [flag] = _live()
+    assert flag.evidence["count"] == 2 and len(flag.evidence["incidents"]) == 2
 
 
 def test_365_days_counts_366_does_not(police):
@@ -164,7 +248,9 @@ def test_each_force_applies_its_own_numbers(police, make_org, make_user, make_ca
 
 incident_ages = st.lists(
     st.tuples(st.integers(0, 800), st.booleans(),
-              st.sampled_from(["victim", "reporter", "witness", "offender"])),
+              st.sampled_from(["victim", "reporter", "witness", "offender"]),
+              st.sampled_from(["public", "public", "professional"]),
+              st.booleans()),  # a second report of the previous incident
     max_size=6)
 
 
@@ -174,28 +260,37 @@ incident_ages = st.lists(
 def test_set_based_scan_agrees_with_the_per_person_rule(police, people):
     now = utcnow()
     with db.session.begin_nested() as savepoint:
-        expected = set()
+        expected = {"repeat_victim": set(), "repeat_victim_crime": set()}
         for history in people:
             person = _person(police)
-            rows = []
-            for age, asb, role in history:
-                incident = _incident(police, person, now - timedelta(days=age), asb=asb, role=role)
-                rows.append((incident.id, now - timedelta(days=age), asb, role))
-            if rules.is_repeat_victim(rows, now=now, threshold=2, window_days=365):
-                expected.add(person.id)
-        scan_repeat_victims(now=now)
-        assert {f.person_id for f in _live()} == expected
+            rows, previous = [], None
+            for age, asb, role, caller_type, again in history:
+                same_as = previous if again and previous is not None else None
+                asb = same_as.is_asb if same_as is not None else asb
+                incident = _incident(police, person, now - timedelta(days=age), asb=asb,
+                                     role=role, caller_type=caller_type, same_as=same_as)
+                rows.append((incident.same_as_id or incident.id, now - timedelta(days=age), asb,
+                             role, caller_type))
+                previous = incident
+            for kind in expected:
+                if rules.is_repeat_victim(rows, now=now, threshold=2, window_days=365,
+                                          asb=kind == "repeat_victim"):
+                    expected[kind].add(person.id)
+        scan_all_repeat_victims(now=now)
+        for kind, people_flagged in expected.items():
+            assert {f.person_id for f in _live(kind)} == people_flagged
         savepoint.rollback()
 
 
 # --- ASB case review (community trigger) -------------------------------------------------------
 
 def test_three_complaints_by_one_person_about_one_problem(police, make_case):
-    now = utcnow().replace(hour=12)  # so that "two hours earlier" is the same day
+    now = utcnow()
     case = make_case()
     person = _person(police)
-    _incident(police, person, now - timedelta(days=30), case=case)
-    _incident(police, person, now - timedelta(days=30, hours=2), case=case)  # same day: once
+    first = _incident(police, person, now - timedelta(days=30), case=case)
+    _incident(police, person, now - timedelta(days=30, hours=-2), case=case,
+              same_as=first)  # the same episode reported again: once
     _incident(police, person, now - timedelta(days=20), case=case)
     scan_case_review(now=now)
     assert _live("case_review") == []
@@ -204,7 +299,24 @@ def test_three_complaints_by_one_person_about_one_problem(police, make_case):
     flags = _live("case_review")
     assert [f.subject_key for f in flags] == [f"case:{case.id}:person:{person.id}"]
     assert flags[0].case_id == case.id and flags[0].evidence["complaints"] == 3
+    assert len(flags[0].evidence["incidents"]) == 3
 
+
+def test_two_complaints_on_one_day_are_two_complaints(police, make_case):
+    """Two separate episodes on one day are two complaints (the rule counts episodes, not
+    calendar days); a professional's complaint is not one."""
+    now = utcnow()
+    case = make_case()
+    person, warden = _person(police), _person(police, "Pat Warden")
+    _incident(police, person, now - timedelta(days=30), case=case)
+    _incident(police, person, now - timedelta(days=30, hours=-3), case=case)
+    _incident(police, warden, now - timedelta(days=25), case=case, role="reporter",
+              caller_type="professional")
+    scan_case_review(now=now)
+    assert _live("case_review") == []
+    _incident(police, person, now - timedelta(days=20), case=case)
+    scan_case_review(now=now)
+    assert [f.subject_key for f in _live("case_review")] == [f"case:{case.id}:person:{person.id}"]
 
 def test_five_different_people_about_one_problem(police, make_case):
     now = utcnow()
@@ -221,18 +333,20 @@ def test_five_different_people_about_one_problem(police, make_case):
 
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(complaints=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 6), st.integers(0, 250)),
-                           max_size=25))
+@given(complaints=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 6), st.integers(0, 250),
+                                     st.booleans()), max_size=25))
 def test_case_review_scan_agrees_with_the_rule(police, make_case, complaints):
     now = utcnow()
     with db.session.begin_nested() as savepoint:
         cases = [make_case() for _ in range(3)]
         people = [_person(police) for _ in range(7)]
-        rows = []
-        for c, p, age in complaints:
+        rows, previous = [], None
+        for c, p, age, again in complaints:
             when = now - timedelta(days=age)
-            _incident(police, people[p], when, case=cases[c])
-            rows.append((cases[c].id, people[p].id, when))
+            incident = _incident(police, people[p], when, case=cases[c],
+                                 same_as=previous if again else None)
+            rows.append((cases[c].id, people[p].id, when, incident.same_as_id or incident.id))
+            previous = incident
         expected = rules.case_review_subjects(rows, now=now, complaints_threshold=3,
                                               people_threshold=5, window_days=183)
         scan_case_review(now=now)

@@ -21,8 +21,7 @@ from sara.core.rules import show_on_form
 from sara.extensions import db
 from sara.flags import service as flag_service
 from sara.flags.forms import RULE_FORMS, RULE_RANGES
-from sara.flags.models import FLAG_KINDS
-from sara.flags.rules import current_rule
+from sara.flags.rules import RULE_TITLES, current_rule
 from sara.library.forms import LibraryAccessForm
 from sara.orgs import service as org_service
 from sara.orgs.models import Organisation
@@ -358,12 +357,14 @@ def flag_rules():
             if version is None:
                 flash("No changes to save.", "success")
             else:
-                flash(f"{FLAG_KINDS[posted]}: saved as version {version}. Its flags are being "
-                      "rescanned with the new numbers.", "success")
+                flash(f"{RULE_TITLES[posted]}: saved as version {version}."
+                      + (" Its flags are being rescanned with the new numbers."
+                         if posted in flag_service.RESCAN_JOBS else
+                         " It applies to incidents recorded from now on."), "success")
             return redirect(url_for("admin.flag_rules", _anchor=posted,
                                     organisation=request.args.get("organisation", type=int)))
     forces = [o for o in _administered() if o.is_police]
     return render_template(
-        "admin/flag_rules.html", forms=forms, current=current, form=form, kinds=FLAG_KINDS,
+        "admin/flag_rules.html", forms=forms, current=current, form=form, kinds=RULE_TITLES,
         force=force, forces=forces,
     ), (_status(form) if form is not None else 200)

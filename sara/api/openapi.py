@@ -212,15 +212,27 @@ def page_schema(item_schema: dict) -> dict:
 
 # --- this module's own operations: the document itself and the existing /lookup ----------------
 
+_COUNTED = {
+    "type": "array", "description": "The incidents counted, oldest first, one per episode (a "
+    "second report of the same incident counts once)",
+    "items": {"type": "object", "required": ["reference", "source", "occurred", "category"],
+              "properties": {"reference": {"type": "string"}, "source": {"type": "string"},
+                             "occurred": {"type": "string", "format": "date-time"},
+                             "category": {"type": "string"}}}}
 _EVIDENCE = {"type": ["object", "null"],
-             "description": "Why the flag was raised: the incidents counted, the window and the "
-                            "rule applied. Null when not flagged."}
+             "description": "Why the flag holds: the incidents counted, the window and the "
+                            "threshold applied. Null when not flagged.",
+             "required": ["count", "incidents", "threshold", "window_days"],
+             "properties": {"count": {"type": "integer"}, "incidents": _COUNTED,
+                            "threshold": {"type": "integer"},
+                            "window_days": {"type": "integer"}}}
 
 SCHEMAS = {
     "LookupHit": {
         "type": "object",
         "required": ["reference", "name", "date_of_birth", "phone", "address", "postcode",
                      "vulnerabilities", "repeat_victim", "repeat_victim_evidence",
+                     "repeat_victim_crime", "repeat_victim_crime_evidence",
                      "case_review", "case_review_evidence"],
         "properties": {
             "reference": {"type": "string"},
@@ -232,8 +244,21 @@ SCHEMAS = {
             "vulnerabilities": {"type": "array", "items": {"type": "string"}},
             "repeat_victim": {"type": "boolean"},
             "repeat_victim_evidence": _EVIDENCE,
+            "repeat_victim_crime": {"type": "boolean",
+                                    "description": "A repeat victim of crime (its own rule)"},
+            "repeat_victim_crime_evidence": _EVIDENCE,
             "case_review": {"type": "boolean"},
-            "case_review_evidence": {"type": ["object", "array", "null"]},
+            "case_review_evidence": {
+                "type": "array", "description": "One per case-review threshold reached on a "
+                "case the person complained about",
+                "items": {"type": "object",
+                          "required": ["case_id", "incidents", "threshold", "window_days"],
+                          "properties": {"case_id": {"type": "integer"},
+                                         "complaints": {"type": "integer"},
+                                         "people": {"type": "integer"},
+                                         "incidents": _COUNTED,
+                                         "threshold": {"type": "integer"},
+                                         "window_days": {"type": "integer"}}}},
             "open_cases": {
                 "type": "array",
                 "description": "The open cases the person is on that the caller may see, with "

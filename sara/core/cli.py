@@ -185,7 +185,9 @@ def import_incidents(paths: tuple[str, ...], fmt: str, org_name: str | None,
                 unit_of_work.commit()  # each file in a transaction of its own
                 click.echo(f"{path}: {result.imported} imported, {result.duplicates} already "
                            f"there, {result.reclassified} reclassified, {result.invalid} invalid, "
-                           f"{result.possible_duplicates} possible duplicate callers to decide")
+                           f"{result.possible_duplicates} possible duplicate callers to decide, "
+                           f"{result.possible_same_incidents} possible reports of the same "
+                           "incident to decide")
         for error in result.errors:
             click.echo(f"  {path}: {error}", err=True)
     if failed:

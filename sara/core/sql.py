@@ -36,11 +36,47 @@ def json_object(**pairs) -> sa.ColumnElement:
     return sa.func.json_object(*args, type_=sa.JSON)
 
 
-def json_array_agg(expr) -> sa.ColumnElement:
-    """Aggregate values into a JSON array."""
+def json_array(*values) -> sa.ColumnElement:
+    """A JSON array of literal values, built in SQL."""
+    args = [sa.literal(v) for v in values]
     if dialect_name() == "postgresql":
+        return sa.func.json_build_array(*args, type_=sa.JSON)
+    return sa.func.json_array(*args, type_=sa.JSON)
+
+
+def json_array_agg(expr, *order_by) -> sa.ColumnElement:
+    """Aggregate values into a JSON array, in `order_by` order. SQLite (before 3.44) has no
+    ORDER BY in an aggregate: there the rows must come from a subquery already in that order."""
+    if dialect_name() == "postgresql":
+        if order_by:
+            expr = postgresql.aggregate_order_by(expr, *order_by)
         return sa.func.json_agg(expr, type_=sa.JSON)
     return sa.func.json_group_array(expr, type_=sa.JSON)
+
+
+def as_json(expr) -> sa.ColumnElement:
+    """A JSON value read back from a subquery, to nest in json_object: SQLite forgets that a
+    subquery's column is JSON and would nest it as a string."""
+    if dialect_name() == "postgresql":
+        return expr
+    return sa.func.json(expr, type_=sa.JSON)
+
+
+def iso_instant(expr) -> sa.ColumnElement:
+    """A stored UTC datetime as ISO 8601 text, "2026-03-14T21:30:00Z", the same on both."""
+    if dialect_name() == "postgresql":
+        return sa.func.to_char(expr, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    return sa.func.strftime("%Y-%m-%dT%H:%M:%SZ", expr)
+
+
+def plus_minutes(expr, minutes) -> sa.ColumnElement:
+    """A stored datetime `minutes` (a number, or SQL for one) later, comparable with stored
+    datetimes. SQLite keeps them as text, "2026-03-14 21:30:00.000000": the result is written
+    the same way so that text comparison orders it."""
+    if dialect_name() == "postgresql":
+        return expr + sa.func.make_interval(0, 0, 0, 0, 0, minutes)
+    shift = sa.cast(minutes, sa.String) + sa.literal(" minutes")
+    return sa.func.strftime("%Y-%m-%d %H:%M:%f", expr, shift) + sa.literal("000")
 
 
 def day_of(expr) -> sa.ColumnElement:

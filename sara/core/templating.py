@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from sara import policy
 from sara.actions.service import overdue_count
-from sara.flags.service import describe
+from sara.flags.service import counted_incidents, describe
 from sara.notifications.service import unread_count
 
 
@@ -19,9 +19,12 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
 
 
-def format_datetime(value: datetime | None) -> str:
-    if value is None:
+def format_datetime(value: datetime | str | None) -> str:
+    """'14 March 2026 at 21:30', local time; also for the ISO 8601 text of flag evidence."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     local = _local(value)
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"
 
@@ -69,6 +72,7 @@ def register(app: Flask) -> None:
             "current_user": current_user,
             "header_counts": _header_counts,
             "describe_flag": describe,
+            "counted_incidents": counted_incidents,
         }
 
 

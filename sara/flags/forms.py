@@ -84,12 +84,15 @@ class WholeNumberField(IntegerField):
 #: editable parameter (sara.flags.rules.EDITABLE_RULES) has its range here.
 RULE_RANGES = {
     "repeat_victim": {"threshold": (2, 20), "window_days": (7, 730)},
+    "repeat_victim_crime": {"threshold": (2, 20), "window_days": (7, 730)},
     "case_review": {"complaints": (2, 20), "people": (2, 50), "window_days": (7, 730)},
     "review_overdue": {"days": (7, 365)},
     "evaluation_unsigned": {"days": (1, 180)},
+    "same_incident": {"window_minutes": (1, 1440)},
 }
 #: Field labels where the shared RULE_LABELS would be unclear on their own.
 _LABELS = {
+    ("repeat_victim_crime", "threshold"): "Crimes that make a repeat victim",
     ("review_overdue", "days"): "Days without a supervisor review",
     ("evaluation_unsigned", "days"): "Days an evaluation may wait for sign-off",
 }

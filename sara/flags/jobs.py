@@ -27,7 +27,8 @@ def scan_reviews() -> list[scan.ScanResult]:
 
 
 def scan_repeat_victims() -> list[scan.ScanResult]:
-    return [scan.scan_repeat_victims()]
+    """Repeat victims of ASB, and of crime."""
+    return scan.scan_all_repeat_victims()
 
 
 def scan_case_review() -> list[scan.ScanResult]:
@@ -36,7 +37,7 @@ def scan_case_review() -> list[scan.ScanResult]:
 
 def check_people(person_ids) -> list[scan.ScanResult]:
     """The instant check after someone's incidents change: only their flags."""
-    return [scan.scan_repeat_victims(person_ids), scan.scan_case_review(person_ids)]
+    return [*scan.scan_all_repeat_victims(person_ids), scan.scan_case_review(person_ids)]
 
 
 #: name -> job; `all` runs every one of them in this order

@@ -18,6 +18,7 @@ from sara.extensions import Model
 
 FLAG_KINDS = {
     "repeat_victim": "Repeat ASB victim",
+    "repeat_victim_crime": "Repeat victim of crime",
     "case_review": "ASB case review threshold reached",
     "review_overdue": "Case overdue for review",
     "evaluation_unsigned": "Evaluation awaiting sign-off",

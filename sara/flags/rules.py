@@ -12,7 +12,7 @@ from flask import g, has_request_context
 
 from sara.actions.models import LIVE_STATUSES
 from sara.extensions import db
-from sara.flags.models import FlagRule
+from sara.flags.models import FLAG_KINDS, FlagRule
 
 
 def action_is_overdue(status: str, due_date: date, today: date) -> bool:
@@ -55,16 +55,25 @@ def closed_without_evaluation(*, is_open: bool, closure_reason, evaluation_statu
 
 EDITABLE_RULES = {
     "repeat_victim": {"threshold": 2, "window_days": 365},
+    # HMIC: "a person who has been the victim of crime within a rolling 12 month period"
+    "repeat_victim_crime": {"threshold": 2, "window_days": 365},
     "case_review": {"complaints": 3, "people": 5, "window_days": 183},
     "review_overdue": {"days": 28},
     "evaluation_unsigned": {"days": 14},
+    # Two reports this close together, by one caller or about one place, are proposed as one
+    # episode (sara.incidents.episodes) for a person to confirm.
+    "same_incident": {"window_minutes": 60},
 }
+#: Each editable rule's name on the admin's page.
+RULE_TITLES = {**{kind: FLAG_KINDS[kind] for kind in EDITABLE_RULES if kind in FLAG_KINDS},
+               "same_incident": "Reports proposed as the same incident"}
 RULE_LABELS = {
     "threshold": "ASB incidents that make a repeat victim",
     "window_days": "Rolling window, in days",
     "complaints": "Complaints by one person about the same problem",
     "people": "Different people complaining about the same problem",
     "days": "Days",
+    "window_minutes": "Minutes between the reports, at most",
 }
 
 
@@ -139,30 +148,40 @@ def forget_rules() -> None:
         g.pop("_flag_rules", None)
 
 
-def is_repeat_victim(incidents, *, now, threshold: int, window_days: int) -> bool:
-    """Per-person rule: incidents are (incident_id, occurred_dt, is_asb, role) rows for one
-    person. A repeat victim has `threshold` or more ASB incidents, as victim or reporter, within
-    the last `window_days` days (a day exactly window_days ago still counts)."""
+def counts_as_victim(role: str, caller_type: str = "public") -> bool:
+    """A victim, or a member of the public who reported it (sara.flags.scan.counts_as_victim)."""
+    return role in ("victim", "reporter") and caller_type == "public"
+
+
+def is_repeat_victim(incidents, *, now, threshold: int, window_days: int,
+                     asb: bool = True) -> bool:
+    """Per-person rule: incidents are (episode, occurred_dt, is_asb, role, caller_type) rows for
+    one person, `episode` being the incident's first report (its own id if it is one). A repeat
+    victim has `threshold` or more episodes of ASB (or with asb=False, of crime) as victim or
+    as a member of the public reporting it, within the last `window_days` days (a moment
+    exactly window_days ago still counts)."""
     cutoff = now - timedelta(days=window_days)
-    counted = {i for i, when, asb, role in incidents
-               if asb and role in ("victim", "reporter") and cutoff <= when <= now}
+    counted = {episode for episode, when, is_asb, role, caller_type in incidents
+               if is_asb == asb and counts_as_victim(role, caller_type)
+               and cutoff <= when <= now}
     return len(counted) >= threshold
 
 
 def case_review_subjects(complaints, *, now, complaints_threshold: int, people_threshold: int,
                          window_days: int) -> set[str]:
-    """Per-case rule (community trigger). complaints are (case_id, person_id, occurred_dt) for ASB
-    incidents linked to cases, with the person as victim or reporter. One person's complaints on
-    one day count once (the same incident reported to several agencies)."""
+    """Per-case rule (community trigger). complaints are (case_id, person_id, occurred_dt,
+    episode) for ASB incidents linked to cases, with the person as victim or as a member of
+    the public reporting it. One episode reported twice (a "same incident as" link) counts
+    once."""
     cutoff = now - timedelta(days=window_days)
-    days_by_person: dict[tuple[int, int], set] = {}
+    episodes_by_person: dict[tuple[int, int], set] = {}
     people_by_case: dict[int, set] = {}
-    for case_id, person_id, when in complaints:
+    for case_id, person_id, when, episode in complaints:
         if cutoff <= when <= now:
-            days_by_person.setdefault((case_id, person_id), set()).add(when.date())
+            episodes_by_person.setdefault((case_id, person_id), set()).add(episode)
             people_by_case.setdefault(case_id, set()).add(person_id)
-    subjects = {f"case:{c}:person:{p}" for (c, p), days in days_by_person.items()
-                if len(days) >= complaints_threshold}
+    subjects = {f"case:{c}:person:{p}" for (c, p), episodes in episodes_by_person.items()
+                if len(episodes) >= complaints_threshold}
     subjects |= {f"case:{c}:people" for c, people in people_by_case.items()
                  if len(people) >= people_threshold}
     return subjects

@@ -15,7 +15,14 @@ import sqlalchemy as sa
 from sara.actions.models import LIVE_STATUSES, Action
 from sara.cases.models import ProblemCase
 from sara.cases.queries import closed_unevaluated, review_due  # the case list's definitions
-from sara.core.sql import changed, day_of, json_object, upsert_insert
+from sara.core.sql import (
+    as_json,
+    changed,
+    iso_instant,
+    json_array_agg,
+    json_object,
+    upsert_insert,
+)
 from sara.core.types import today as local_today
 from sara.core.types import utcnow
 from sara.evaluation.models import Evaluation
@@ -28,7 +35,7 @@ from sara.flags.rules import (
     rule_value,
     rule_version,
 )
-from sara.incidents.models import CaseIncident, IncidentPerson
+from sara.incidents.models import CaseIncident, Incident, IncidentPerson
 from sara.people.models import Person
 
 
@@ -192,7 +199,7 @@ def scan_case_flags(case_ids=None) -> list[ScanResult]:
             scan_closed_unevaluated(case_ids)]
 
 
-# --- person flags: repeat ASB victim, ASB case review (community trigger) ----------------------
+# --- person flags: repeat victims (of ASB, of crime), ASB case review (community trigger) -------
 
 def _upsert(kind: str, qualifying, now, restrict=None,
             resolved_note="Resolved automatically: the rule no longer holds") -> ScanResult:
@@ -252,97 +259,169 @@ def _upsert(kind: str, qualifying, now, restrict=None,
     return result
 
 
-def repeat_victim_set(now, threshold: int, window_days: int, person_ids=None) -> sa.Select:
-    """person_id and incident count of everyone who is a repeat ASB victim now under one set of
-    numbers: one GROUP BY over the (person_id, occurred_dt) index."""
+#: The repeat-victim rules, and whether each counts ASB incidents (or else crimes: every
+#: incident that is not ASB is a report of a crime).
+REPEAT_VICTIM_RULES = {"repeat_victim": True, "repeat_victim_crime": False}
+_WHAT = {"repeat_victim": "ASB incidents", "repeat_victim_crime": "crimes"}
+
+
+def counts_as_victim():
+    """Whose part in an incident counts for the person rules: its victim, or a member of the
+    public who reported it. A professional caller (a warden, CCTV, a council line) reports for
+    others and never counts."""
+    return sa.and_(IncidentPerson.role.in_(("victim", "reporter")),
+                   IncidentPerson.caller_type == "public")
+
+
+def episode():
+    """The episode an incident belongs to: a second report of the same event (a "same incident
+    as" link, sara.incidents.episodes) is its first report's. Every rule counts episodes."""
+    return sa.func.coalesce(IncidentPerson.same_as_id, IncidentPerson.incident_id)
+
+
+def _counted_episodes(kind: str, now, person_ids, uniform: bool) -> sa.Select:
+    """person_id, organisation_id (when the forces' numbers differ), episode and the person's
+    first incident of it, for every episode the repeat-victim rule `kind` counts now."""
+    asb = REPEAT_VICTIM_RULES[kind]
+    columns = [IncidentPerson.person_id]
+    if uniform:
+        cutoff = sa.literal(now - timedelta(days=rule_defaults(kind)["window_days"]),
+                            type_=IncidentPerson.occurred_dt.type)
+    else:
+        columns.append(Person.organisation_id)
+        cutoff = rule_cutoff(kind, "window_days", Person.organisation_id, now,
+                             like=IncidentPerson.occurred_dt)
     query = (
-        sa.select(IncidentPerson.person_id,
-                  sa.func.count(sa.distinct(IncidentPerson.incident_id)).label("incidents"))
-        .where(IncidentPerson.is_asb.is_(True),
-               IncidentPerson.role.in_(("victim", "reporter")),
-               IncidentPerson.occurred_dt >= now - timedelta(days=window_days),
-               IncidentPerson.occurred_dt <= now)
-        .group_by(IncidentPerson.person_id)
-        .having(sa.func.count(sa.distinct(IncidentPerson.incident_id)) >= threshold)
+        sa.select(*columns, episode().label("episode"),
+                  sa.func.min(IncidentPerson.incident_id).label("incident_id"))
+        .where(IncidentPerson.is_asb.is_(asb), counts_as_victim(),
+               IncidentPerson.occurred_dt >= cutoff, IncidentPerson.occurred_dt <= now)
+        .group_by(*columns, episode())
     )
+    if not uniform:
+        query = query.join(Person, Person.id == IncidentPerson.person_id)
     if person_ids is not None:
         query = query.where(IncidentPerson.person_id.in_(person_ids))
     return query
 
 
-def repeat_victims_by_force(now, person_ids=None) -> sa.Select:
-    """person_id, the person's force and their incident count, for everyone who is a repeat ASB
-    victim under their own force's numbers. While every force uses the defaults this is exactly
-    repeat_victim_set (no join); otherwise each person's force picks the window and threshold."""
-    kind = "repeat_victim"
-    if rule_is_uniform(kind):
-        found = repeat_victim_set(now, rule_defaults(kind)["threshold"],
-                                  rule_defaults(kind)["window_days"], person_ids).subquery()
-        force = sa.select(Person.organisation_id).where(Person.id == found.c.person_id)
-        return sa.select(found.c.person_id, force.scalar_subquery().label("organisation_id"),
-                         found.c.incidents)
-    counted = sa.func.count(sa.distinct(IncidentPerson.incident_id))
-    query = (
-        sa.select(IncidentPerson.person_id, Person.organisation_id, counted.label("incidents"))
-        .join(Person, Person.id == IncidentPerson.person_id)
-        .where(IncidentPerson.is_asb.is_(True),
-               IncidentPerson.role.in_(("victim", "reporter")),
-               IncidentPerson.occurred_dt >= rule_cutoff(kind, "window_days",
-                                                         Person.organisation_id, now,
-                                                         like=IncidentPerson.occurred_dt),
-               IncidentPerson.occurred_dt <= now)
-        .group_by(IncidentPerson.person_id, Person.organisation_id)
-        .having(counted >= rule_value(kind, "threshold", Person.organisation_id))
-    )
+def repeat_victim_set(now, threshold: int, window_days: int, person_ids=None,
+                      kind: str = "repeat_victim") -> sa.Select:
+    """person_id and episode count of everyone who is a repeat victim under one set of numbers
+    (bench/bench_repeat_victims.py measures it against a hand-written statement)."""
+    counted = sa.select(
+        IncidentPerson.person_id, episode().label("episode")
+    ).where(
+        IncidentPerson.is_asb.is_(REPEAT_VICTIM_RULES[kind]), counts_as_victim(),
+        IncidentPerson.occurred_dt >= now - timedelta(days=window_days),
+        IncidentPerson.occurred_dt <= now,
+    ).distinct()
     if person_ids is not None:
-        query = query.where(IncidentPerson.person_id.in_(person_ids))
-    return query
+        counted = counted.where(IncidentPerson.person_id.in_(person_ids))
+    counted = counted.subquery()
+    return (sa.select(counted.c.person_id, sa.func.count().label("incidents"))
+            .group_by(counted.c.person_id).having(sa.func.count() >= threshold))
 
 
-def scan_repeat_victims(person_ids=None, now=None) -> ScanResult:
+def _evidence_item() -> sa.ColumnElement:
+    """One counted incident in a flag's evidence: its reference, source, when and what."""
+    return json_object(reference=Incident.source_key, source=Incident.source,
+                       occurred=iso_instant(Incident.occurred_dt), category=Incident.category)
+
+
+def repeat_victims_by_force(now, person_ids=None, kind: str = "repeat_victim") -> sa.Select:
+    """person_id, their force, the number of episodes counted and the incidents counted (a JSON
+    list, oldest first: one incident per episode), for everyone who is a repeat victim now
+    under their own force's numbers of rule `kind`. While every force uses the defaults no
+    person is joined; otherwise each person's force picks the window and threshold.
+
+    The episodes are counted first, and only the people who reach the threshold have their
+    incidents read, so the scan reads incidents for the flagged, not for everyone."""
+    uniform = rule_is_uniform(kind)
+    counted = _counted_episodes(kind, now, person_ids, uniform).cte(f"counted_{kind}")
+    keys = [counted.c.person_id] + ([] if uniform else [counted.c.organisation_id])
+    threshold = (sa.literal(rule_defaults(kind)["threshold"]) if uniform
+                 else rule_value(kind, "threshold", counted.c.organisation_id))
+    reaching = (sa.select(counted.c.person_id).group_by(*keys)
+                .having(sa.func.count() >= threshold))
+    listed = (
+        sa.select(*keys, Incident.occurred_dt, Incident.id.label("incident_id"),
+                  _evidence_item().label("item"))
+        .join(Incident, Incident.id == counted.c.incident_id)
+        .where(counted.c.person_id.in_(reaching))
+        .order_by(counted.c.person_id, Incident.occurred_dt, Incident.id)
+        .subquery()
+    )
+    if uniform:
+        force = (sa.select(Person.organisation_id).where(Person.id == listed.c.person_id)
+                 .scalar_subquery())
+        grouped = [listed.c.person_id]
+    else:
+        force = listed.c.organisation_id
+        grouped = [listed.c.person_id, listed.c.organisation_id]
+    return (
+        sa.select(listed.c.person_id, force.label("organisation_id"),
+                  sa.func.count().label("count"),
+                  json_array_agg(as_json(listed.c.item), listed.c.occurred_dt,
+                                 listed.c.incident_id).label("incidents"))
+        .group_by(*grouped)
+    )
+
+
+def scan_repeat_victims(person_ids=None, now=None, kind: str = "repeat_victim") -> ScanResult:
+    """Repeat ASB victims (or with kind="repeat_victim_crime", repeat victims of crime)."""
     now = now or utcnow()
-    kind = "repeat_victim"
-    found = repeat_victims_by_force(now, person_ids).subquery()
+    found = repeat_victims_by_force(now, person_ids, kind).subquery()
     force = found.c.organisation_id
     qualifying = sa.select(
         (sa.literal("person:") + sa.cast(found.c.person_id, sa.String)).label("subject_key"),
         sa.cast(sa.null(), sa.Integer).label("case_id"),
         found.c.person_id.label("person_id"),
-        json_object(incidents=found.c.incidents,
+        json_object(count=found.c.count, incidents=as_json(found.c.incidents),
                     threshold=rule_value(kind, "threshold", force),
                     window_days=rule_value(kind, "window_days", force)).label("evidence"),
         rule_version(kind, force).label("rule_version"),
     )
     restrict = Flag.person_id.in_(person_ids) if person_ids is not None else None
-    # Each force's own numbers, in words: "fewer than 3 ASB incidents in the last 180 days".
+    # Each force's own numbers, in words: "fewer than 2 ASB incidents in the last 365 days".
     flag_force = (sa.select(Person.organisation_id).where(Person.id == Flag.person_id)
                   .scalar_subquery())
     note = (sa.literal("Resolved automatically: fewer than ")
             + sa.cast(rule_value(kind, "threshold", flag_force), sa.String)
-            + sa.literal(" ASB incidents in the last ")
+            + sa.literal(f" {_WHAT[kind]} in the last ")
             + sa.cast(rule_value(kind, "window_days", flag_force), sa.String)
             + sa.literal(" days"))
     return _upsert(kind, qualifying, now, restrict, note)
 
 
+def scan_all_repeat_victims(person_ids=None, now=None) -> list[ScanResult]:
+    """Both repeat-victim rules: of ASB, and of crime."""
+    return [scan_repeat_victims(person_ids, now, kind) for kind in REPEAT_VICTIM_RULES]
+
+
 def case_review_complaints(now, person_ids=None, case_ids=None) -> sa.Select:
-    """case_id, the case's force, person_id and day of every ASB complaint about a case within
-    its force's window: of the cases these people complained about, when `person_ids` is
-    given, or of `case_ids` (those cases, found already)."""
+    """case_id, the case's force, person_id, episode and the person's first incident of it, of
+    every ASB complaint episode about a case within its force's window: of the cases these
+    people complained about, when `person_ids` is given, or of `case_ids` (those cases, found
+    already). One episode reported twice (by the same person, or to several bodies) is one
+    complaint."""
     kind = "case_review"
     force = ProblemCase.organisation_id
     window = sa.and_(
-        IncidentPerson.is_asb.is_(True), IncidentPerson.role.in_(("victim", "reporter")),
+        IncidentPerson.is_asb.is_(True), counts_as_victim(),
         IncidentPerson.occurred_dt >= rule_cutoff(kind, "window_days", force, now,
                                                   like=IncidentPerson.occurred_dt),
         IncidentPerson.occurred_dt <= now,
     )
     complaints = (
         sa.select(CaseIncident.case_id, ProblemCase.organisation_id,
-                  IncidentPerson.person_id, day_of(IncidentPerson.occurred_dt).label("day"))
+                  IncidentPerson.person_id, episode().label("episode"),
+                  sa.func.min(IncidentPerson.incident_id).label("incident_id"))
         .join(IncidentPerson, IncidentPerson.incident_id == CaseIncident.incident_id)
         .join(ProblemCase, ProblemCase.id == CaseIncident.case_id)
         .where(window)
+        .group_by(CaseIncident.case_id, ProblemCase.organisation_id, IncidentPerson.person_id,
+                  episode())
     )
     if case_ids is not None:
         complaints = complaints.where(CaseIncident.case_id.in_(case_ids))
@@ -361,44 +440,56 @@ def cases_of(person_ids) -> sa.Select:
 def case_review_set(now, person_ids=None, case_ids=None) -> sa.CompoundSelect:
     """subject_key, case_id, person_id (None for the different-people threshold), evidence and
     rule_version of every case-review threshold reached now, with the numbers of the force that
-    owns the case."""
+    owns the case. The evidence lists the complaints counted (one incident per episode, oldest
+    first)."""
     kind = "case_review"
-    c = case_review_complaints(now, person_ids, case_ids).subquery()
+    c = case_review_complaints(now, person_ids, case_ids).cte("complaints")
+    org = c.c.organisation_id
+    listed = (
+        sa.select(c.c.case_id, org, c.c.person_id, Incident.occurred_dt,
+                  Incident.id.label("incident_id"), _evidence_item().label("item"))
+        .join(Incident, Incident.id == c.c.incident_id)
+        .order_by(c.c.case_id, c.c.person_id, Incident.occurred_dt, Incident.id)
+        .subquery()
+    )
+    items = json_array_agg(as_json(listed.c.item), listed.c.occurred_dt, listed.c.incident_id)
     by_person = (
         sa.select(
-            (sa.literal("case:") + sa.cast(c.c.case_id, sa.String) + sa.literal(":person:")
-             + sa.cast(c.c.person_id, sa.String)).label("subject_key"),
-            c.c.case_id.label("case_id"), c.c.person_id.label("person_id"),
-            json_object(complaints=sa.func.count(sa.distinct(c.c.day)),
-                        threshold=rule_value(kind, "complaints", c.c.organisation_id),
-                        window_days=rule_value(kind, "window_days", c.c.organisation_id)
+            (sa.literal("case:") + sa.cast(listed.c.case_id, sa.String)
+             + sa.literal(":person:") + sa.cast(listed.c.person_id, sa.String))
+            .label("subject_key"),
+            listed.c.case_id.label("case_id"), listed.c.person_id.label("person_id"),
+            json_object(complaints=sa.func.count(),
+                        incidents=items,
+                        threshold=rule_value(kind, "complaints", listed.c.organisation_id),
+                        window_days=rule_value(kind, "window_days", listed.c.organisation_id)
                         ).label("evidence"),
-            rule_version(kind, c.c.organisation_id).label("rule_version"),
-        ).group_by(c.c.case_id, c.c.organisation_id, c.c.person_id)
-        .having(sa.func.count(sa.distinct(c.c.day))
-                >= rule_value(kind, "complaints", c.c.organisation_id))
+            rule_version(kind, listed.c.organisation_id).label("rule_version"),
+        ).group_by(listed.c.case_id, listed.c.organisation_id, listed.c.person_id)
+        .having(sa.func.count() >= rule_value(kind, "complaints", listed.c.organisation_id))
     )
     by_people = (
         sa.select(
-            (sa.literal("case:") + sa.cast(c.c.case_id, sa.String) + sa.literal(":people"))
+            (sa.literal("case:") + sa.cast(listed.c.case_id, sa.String) + sa.literal(":people"))
             .label("subject_key"),
-            c.c.case_id.label("case_id"), sa.cast(sa.null(), sa.Integer).label("person_id"),
-            json_object(people=sa.func.count(sa.distinct(c.c.person_id)),
-                        threshold=rule_value(kind, "people", c.c.organisation_id),
-                        window_days=rule_value(kind, "window_days", c.c.organisation_id)
+            listed.c.case_id.label("case_id"), sa.cast(sa.null(), sa.Integer).label("person_id"),
+            json_object(people=sa.func.count(sa.distinct(listed.c.person_id)),
+                        incidents=items,
+                        threshold=rule_value(kind, "people", listed.c.organisation_id),
+                        window_days=rule_value(kind, "window_days", listed.c.organisation_id)
                         ).label("evidence"),
-            rule_version(kind, c.c.organisation_id).label("rule_version"),
-        ).group_by(c.c.case_id, c.c.organisation_id)
-        .having(sa.func.count(sa.distinct(c.c.person_id))
-                >= rule_value(kind, "people", c.c.organisation_id))
+            rule_version(kind, listed.c.organisation_id).label("rule_version"),
+        ).group_by(listed.c.case_id, listed.c.organisation_id)
+        .having(sa.func.count(sa.distinct(listed.c.person_id))
+                >= rule_value(kind, "people", listed.c.organisation_id))
     )
     return sa.union_all(by_person, by_people)
 
 
 def scan_case_review(person_ids=None, now=None) -> ScanResult:
-    """Community trigger: `complaints` or more complaints by one person about the same problem
-    (case) in the window, or `people` or more different people complaining about it, with the
-    numbers of the force that owns the case."""
+    """Community trigger: `complaints` or more complaint episodes by one member of the public
+    about the same problem (case) in the window, or `people` or more different people
+    complaining about it, with the numbers of the force that owns the case."""
     now = now or utcnow()
     restrict = None
     if person_ids is not None:

@@ -20,8 +20,8 @@ from sara.core.rules import RuleError
 from sara.core.sql import month_bucket, month_range
 from sara.core.types import utcnow
 from sara.extensions import db
-from sara.flags.models import FLAG_KINDS, Flag, FlagRule
-from sara.flags.rules import EDITABLE_RULES, current_rule, forget_rules
+from sara.flags.models import Flag, FlagRule
+from sara.flags.rules import EDITABLE_RULES, RULE_TITLES, current_rule, forget_rules
 from sara.flags.status import people_status
 from sara.incidents.models import CaseIncident, IncidentPerson
 from sara.orgs.models import Neighbourhood
@@ -40,7 +40,7 @@ def live_flags_for_case(case) -> list[Flag]:
 
 
 #: The flags about a person that sara.flags.status decides at the moment of asking
-PERSON_RULES = ("repeat_victim", "case_review")
+PERSON_RULES = ("repeat_victim", "repeat_victim_crime", "case_review")
 
 
 def live_flags_for_person(person) -> list[Flag]:
@@ -52,11 +52,11 @@ def live_flags_for_person(person) -> list[Flag]:
         sa.select(Flag).where(Flag.person_id == person.id, Flag.resolved_dt.is_(None))
         .order_by(Flag.raised_dt)
     ))
-    by_key = {flag.subject_key: flag for flag in stored}
+    by_key = {(flag.kind, flag.subject_key): flag for flag in stored}
     shown = [flag for flag in stored if flag.kind not in PERSON_RULES]
     status = people_status([person.id])[person.id]
-    for key, (kind, case_id, evidence) in status.subject_keys(person.id).items():
-        kept = by_key.get(key)
+    for (kind, key), (case_id, evidence) in status.subject_keys(person.id).items():
+        kept = by_key.get((kind, key))
         shown.append(Flag(kind=kind, subject_key=key, person_id=person.id, case_id=case_id,
                           evidence=evidence, status=kept.status if kept else "raised",
                           acknowledged_by=kept.acknowledged_by if kept else None,
@@ -68,8 +68,9 @@ def describe(flag: Flag) -> str:
     """The flag in words, with its evidence, e.g. 'Repeat ASB victim: 4 incidents in the last
     12 months'."""
     ev = flag.evidence or {}
-    if flag.kind == "repeat_victim":
-        return (f"Repeat ASB victim: {ev.get('incidents')} ASB incidents in the last "
+    if flag.kind in ("repeat_victim", "repeat_victim_crime"):
+        what = "ASB incidents" if flag.kind == "repeat_victim" else "crimes"
+        return (f"{flag.kind_label}: {_counted(ev)} {what} in the last "
                 f"{_window(ev.get('window_days'))} (threshold {ev.get('threshold')})")
     if flag.kind == "case_review":
         if "people" in ev:
@@ -87,6 +88,19 @@ def describe(flag: Flag) -> str:
     if flag.kind == "closed_unevaluated":
         return "Closed without an approved evaluation"
     return flag.kind_label
+
+
+def _counted(evidence: dict):
+    # Flags stored before the evidence listed its incidents held only their number.
+    listed = evidence.get("incidents")
+    return evidence.get("count", len(listed) if isinstance(listed, list) else listed)
+
+
+def counted_incidents(flag: Flag) -> list[dict]:
+    """The incidents a flag's rule counted, oldest first (none for a flag that counts no
+    incidents, or one stored before its evidence listed them)."""
+    listed = (flag.evidence or {}).get("incidents")
+    return listed if isinstance(listed, list) else []
 
 
 def _window(days) -> str:
@@ -301,6 +315,7 @@ def _neighbourhoods_of_people(organisation_id: int, person_ids) -> dict[int, lis
 #: The scan job (sara.flags.jobs.JOBS) that re-applies each editable rule.
 RESCAN_JOBS = {
     "repeat_victim": "repeat-victims",
+    "repeat_victim_crime": "repeat-victims",
     "case_review": "case-review",
     "review_overdue": "reviews",
     "evaluation_unsigned": "reviews",
@@ -332,7 +347,7 @@ def change_rule(kind: str, params: dict, user, organisation, *,
                         "below and save again.") from None
     audit.record(
         "alteration", user=user, record_type="setting", record_ref=f"flag_rule:{kind}",
-        summary=(f"Changed {organisation.name}'s flag rule '{FLAG_KINDS[kind]}' to version "
+        summary=(f"Changed {organisation.name}'s flag rule '{RULE_TITLES[kind]}' to version "
                  f"{version + 1}"),
         details={"organisation": organisation.name, "before": before, "after": after,
                  "version": version + 1,
@@ -347,4 +362,5 @@ def change_rule(kind: str, params: dict, user, organisation, *,
 def queue_rescan(kind: str) -> None:
     """Rescan the rule's flags once the current transaction commits (a rolled-back change
     rescans nothing, and the scan sees the new numbers). One rescan per job and transaction."""
-    outbox.defer("worker.tasks.run_scan", RESCAN_JOBS[kind], once=True)
+    if kind in RESCAN_JOBS:  # the same-incident window applies to reports to come
+        outbox.defer("worker.tasks.run_scan", RESCAN_JOBS[kind], once=True)

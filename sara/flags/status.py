@@ -1,4 +1,5 @@
-"""Whether people are repeat ASB victims, or part of an ASB case review, at the moment of asking.
+"""Whether people are repeat victims (of ASB, of crime), or part of an ASB case review, at the
+moment of asking.
 
 The stored flags (sara.flags.scan) are raised by the worker after each change and each night;
 they feed the queues, acknowledgement and history. A question about a person (the caller lookup,
@@ -19,6 +20,7 @@ from sara.core.types import utcnow
 from sara.extensions import db
 from sara.flags.rules import current_rule
 from sara.flags.scan import (
+    REPEAT_VICTIM_RULES,
     case_review_complaints,
     case_review_set,
     cases_of,
@@ -28,22 +30,27 @@ from sara.flags.scan import (
 
 @dataclass
 class PersonStatus:
-    #: {"incidents", "threshold", "window_days"} when the person is a repeat ASB victim now
+    #: {"count", "incidents", "threshold", "window_days"} when the person is a repeat ASB
+    #: victim now; "incidents" lists those counted ({"reference", "source", "occurred",
+    #: "category"}, oldest first, one per episode)
     repeat_victim: dict | None = None
-    #: One {"case_id", "complaints" or "people", "threshold", "window_days"} per threshold
-    #: reached on a case the person complained about
+    #: The same for the repeat-victim-of-crime rule
+    repeat_victim_crime: dict | None = None
+    #: One {"case_id", "complaints" or "people", "incidents", "threshold", "window_days"} per
+    #: threshold reached on a case the person complained about
     case_review: list[dict] = field(default_factory=list)
 
-    def subject_keys(self, person_id: int) -> dict[str, tuple[str, int | None, dict]]:
-        """subject_key -> (kind, case_id, evidence): the flags the scan would hold."""
-        keys: dict[str, tuple[str, int | None, dict]] = {}
-        if self.repeat_victim is not None:
-            keys[f"person:{person_id}"] = ("repeat_victim", None, self.repeat_victim)
+    def subject_keys(self, person_id: int) -> dict[tuple[str, str], tuple[int | None, dict]]:
+        """(kind, subject_key) -> (case_id, evidence): the flags the scan would hold."""
+        keys: dict[tuple[str, str], tuple[int | None, dict]] = {}
+        for kind in REPEAT_VICTIM_RULES:
+            if getattr(self, kind) is not None:
+                keys[kind, f"person:{person_id}"] = (None, getattr(self, kind))
         for review in self.case_review:
             evidence = {k: v for k, v in review.items() if k != "case_id"}
             suffix = f"person:{person_id}" if "complaints" in review else "people"
-            keys[f"case:{review['case_id']}:{suffix}"] = ("case_review", review["case_id"],
-                                                          evidence)
+            keys["case_review", f"case:{review['case_id']}:{suffix}"] = (review["case_id"],
+                                                                         evidence)
         return keys
 
 
@@ -53,12 +60,15 @@ def people_status(person_ids: list[int], now: datetime | None = None) -> dict[in
     status = {person_id: PersonStatus() for person_id in person_ids}
     if not person_ids:
         return status
-    for person_id, organisation_id, incidents in db.session.execute(
-            repeat_victims_by_force(now, person_ids)):
-        _, rule = current_rule("repeat_victim", organisation_id)
-        status[person_id].repeat_victim = {
-            "incidents": incidents, "threshold": rule["threshold"],
-            "window_days": rule["window_days"]}
+    # Both repeat-victim rules in one statement.
+    rules = sa.union_all(*(repeat_victims_by_force(now, person_ids, kind)
+                           .add_columns(sa.literal(kind).label("kind"))
+                           for kind in REPEAT_VICTIM_RULES))
+    for person_id, organisation_id, count, incidents, kind in db.session.execute(rules):
+        _, rule = current_rule(kind, organisation_id)
+        setattr(status[person_id], kind, {
+            "count": count, "incidents": _oldest_first(incidents),
+            "threshold": rule["threshold"], "window_days": rule["window_days"]})
 
     # Most callers are on no case: then one cheap query says so, and the case-review rule,
     # whose statement is long to build and to run, is not asked.
@@ -83,5 +93,12 @@ def people_status(person_ids: list[int], now: datetime | None = None) -> dict[in
         if (case_id, own) in seen[person_id]:
             continue
         seen[person_id].add((case_id, own))
-        status[person_id].case_review.append({"case_id": case_id, **(evidence or {})})
+        evidence = dict(evidence or {})
+        evidence["incidents"] = _oldest_first(evidence.get("incidents"))
+        status[person_id].case_review.append({"case_id": case_id, **evidence})
     return status
+
+
+def _oldest_first(incidents) -> list[dict]:
+    # SQLite aggregates in the order rows arrive, which it does not promise.
+    return sorted(incidents or [], key=lambda i: (i["occurred"], i["reference"]))

@@ -4,7 +4,11 @@ A file imports in one transaction, or not at all: every row is validated first (
 line, the column and the reason for each bad row), and only then are the rows inserted, in batches,
 with INSERT ... ON CONFLICT DO NOTHING on (force, source, source_key), so importing the same file
 again adds nothing, and another force's file with the same references adds its own. With
-skip_invalid the good rows are imported and the bad ones still reported.
+skip_invalid the good rows are imported and the bad ones still reported. New incidents that may
+be another report of the same episode are proposed as "same incident as" links.
+
+A CAD file may add a `caller_type` column (public, professional; empty is public): a
+professional caller is linked to their profile but never counted as a victim.
 
 data.police.uk publishes a crime again, under its Crime ID, when it is reclassified: the row from
 the latest month gives the crime's type and outcome (and the import counts it as reclassified);
@@ -30,6 +34,7 @@ from sara.core.references import person_reference
 from sara.core.sql import upsert_insert
 from sara.core.types import local_zone
 from sara.extensions import db
+from sara.incidents import episodes
 from sara.incidents.models import Incident, IncidentImport, IncidentPerson
 from sara.people import matching
 from sara.people.models import Person
@@ -40,6 +45,11 @@ POLICE_UK_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longit
 CAD_COLUMNS = ["incident_ref", "occurred_at", "category", "is_asb", "location", "postcode",
                "latitude", "longitude", "caller_name", "caller_phone", "caller_address",
                "caller_dob", "description"]
+#: Columns a CAD file may carry; without them every caller is a member of the public.
+CAD_OPTIONAL_COLUMNS = ["caller_type"]
+#: How a CAD file may say who the caller was (sara.incidents.models.CALLER_TYPES)
+_CALLER_TYPES = {"": "public", "public": "public", "member of the public": "public",
+                 "professional": "professional"}
 ASB_CATEGORY = "Anti-social behaviour"
 BATCH = 1000  # 1,000 rows x 19 columns stays under SQLite's 32,766 bound variables
 MAX_ERRORS_KEPT = 1000
@@ -67,6 +77,8 @@ class ImportResult:
     reclassified: int = 0
     #: Callers stored as a new profile that may be someone already held, for a person to decide
     possible_duplicates: int = 0
+    #: Proposed "same incident as" links (sara.incidents.episodes), for a person to decide
+    possible_same_incidents: int = 0
     invalid: int = 0
     errors: list[RowError] = field(default_factory=list)
     aborted: bool = False
@@ -237,6 +249,9 @@ def _cad(line: int, row: dict, organisation_id: int) -> dict:
     if is_asb_raw not in _TRUE | _FALSE:
         raise _Invalid("is_asb", f"{is_asb_raw!r} is not yes or no")
     lat, lon = _coordinates(row, "latitude", "longitude")
+    caller_type = _text(row, "caller_type", 40).lower()
+    if caller_type not in _CALLER_TYPES:
+        raise _Invalid("caller_type", f"{caller_type!r} is not public or professional")
     caller = {
         "name": _text(row, "caller_name", 200),
         "phone": _text(row, "caller_phone", 40),
@@ -253,6 +268,7 @@ def _cad(line: int, row: dict, organisation_id: int) -> dict:
         "latitude": lat, "longitude": lon, "lsoa_code": None, "lsoa_name": None,
         "outcome": None, "description": _text(row, "description", 20_000),
         "_caller": caller if caller["name"] else None,
+        "_caller_type": _CALLER_TYPES[caller_type],
     }
 
 
@@ -312,6 +328,8 @@ def _insert_batch(batch: list[dict], import_id: int | None, result: ImportResult
                if r.get("_caller") and r["source_key"] in inserted]
     if callers:
         _link_callers(callers, result)
+    if inserted:
+        result.possible_same_incidents += episodes.propose_for(inserted.values())
 
 
 def _published_again(crimes: list[dict], result: ImportResult) -> int:
@@ -382,7 +400,8 @@ def _link_callers(callers: list[tuple[int, dict]], result: ImportResult) -> None
             result.possible_duplicates += matching.propose(person, match.possible)
         result.touched_person_ids.add(person.id)
         links.append({"incident_id": incident_id, "person_id": person.id, "role": "reporter",
-                      "occurred_dt": row["occurred_dt"], "is_asb": row["is_asb"]})
+                      "occurred_dt": row["occurred_dt"], "is_asb": row["is_asb"],
+                      "caller_type": row.get("_caller_type", "public")})
     db.session.execute(
         upsert_insert(IncidentPerson).values(links).on_conflict_do_nothing(
             index_elements=["incident_id", "person_id", "role"]))

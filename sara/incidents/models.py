@@ -14,6 +14,9 @@ from sara.people.models import PERSON_ROLES, Person
 
 SOURCES = {"form": "Recorded in SARA", "api": "API", "cad": "Command and control",
            "police_uk": "data.police.uk"}
+#: Who the caller is. A professional (a warden, a CCTV operator, a housing officer, a council
+#: line) reports for others: they are never counted as a victim or complainant.
+CALLER_TYPES = {"public": "Member of the public", "professional": "Professional or organisation"}
 
 
 class Incident(Model):
@@ -44,6 +47,11 @@ class Incident(Model):
     #: month of the publication its category comes from (None: its first, occurred_dt's)
     classified_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Another report of the same episode: the first report, which every rule counts instead
+    #: (sara.incidents.episodes keeps this one level deep)
+    same_as_id: Mapped[int | None] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), sa.ForeignKey("incidents.id"),
+        index=True)
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incident_imports.id"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -61,7 +69,7 @@ class Incident(Model):
 
 class IncidentPerson(Model):
     """A person's part in an incident (victim, reporter...). The repeat-victim scan reads this
-    table by (person, date), hence the denormalised occurred_dt and is_asb."""
+    table by (person, date), hence the denormalised occurred_dt, is_asb and same_as_id."""
 
     __tablename__ = "incident_people"
 
@@ -72,6 +80,12 @@ class IncidentPerson(Model):
     role: Mapped[str] = mapped_column(sa.String(12))
     occurred_dt: Mapped[datetime] = mapped_column(UTCDateTime)
     is_asb: Mapped[bool] = mapped_column(default=False)
+    #: One of CALLER_TYPES
+    caller_type: Mapped[str] = mapped_column(sa.String(12), default="public",
+                                             server_default="public")
+    #: The incident's same_as_id: the episode it belongs to when it is a second report
+    same_as_id: Mapped[int | None] = mapped_column(sa.BigInteger().with_variant(sa.Integer,
+                                                                                "sqlite"))
 
     incident: Mapped[Incident] = relationship(back_populates="people")
     person: Mapped[Person] = relationship()
@@ -79,8 +93,13 @@ class IncidentPerson(Model):
     __table_args__ = (
         sa.UniqueConstraint("incident_id", "person_id", "role"),
         sa.CheckConstraint(one_of("role", PERSON_ROLES), name="role"),
+        sa.CheckConstraint(one_of("caller_type", CALLER_TYPES), name="caller_type"),
         sa.Index("ix_incident_people_person_id_occurred_dt", "person_id", "occurred_dt"),
     )
+
+    @property
+    def caller_type_label(self) -> str:
+        return CALLER_TYPES[self.caller_type]
 
 
 class CaseIncident(Model):
@@ -95,6 +114,50 @@ class CaseIncident(Model):
     incident: Mapped[Incident] = relationship(lazy="joined")
 
     __table_args__ = (sa.UniqueConstraint("case_id", "incident_id"),)
+
+
+LINK_STATUSES = {"open": "To decide", "confirmed": "Same incident",
+                 "rejected": "Different incidents"}
+
+
+class SameIncidentLink(Model):
+    """Two incidents that may be one episode reported twice (two calls minutes apart, or the
+    police and the council told of the same event), proposed by sara.incidents.episodes for a
+    person to confirm or reject. A pair is proposed once; a rejection is remembered."""
+
+    __tablename__ = "same_incident_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    #: The later report of the pair, and the earlier (by time, then id)
+    incident_id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                             sa.ForeignKey("incidents.id"))
+    other_id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                          sa.ForeignKey("incidents.id"), index=True)
+    #: Why it was proposed: ["same caller", "12 minutes apart"]
+    reasons: Mapped[list] = mapped_column(sa.JSON)
+    #: One of LINK_STATUSES
+    status: Mapped[str] = mapped_column(sa.String(10), default="open")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    incident: Mapped[Incident] = relationship(foreign_keys=[incident_id], lazy="joined")
+    other: Mapped[Incident] = relationship(foreign_keys=[other_id], lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("incident_id", "other_id"),
+        sa.CheckConstraint(one_of("status", LINK_STATUSES), name="status"),
+        sa.Index("ix_same_incident_links_queue", "organisation_id", "status"),
+    )
+
+    @property
+    def summary(self) -> str:
+        return "; ".join(self.reasons)
+
+    @property
+    def status_label(self) -> str:
+        return LINK_STATUSES[self.status]
 
 
 IMPORT_STATES = ("queued", "running", "done", "failed")
@@ -121,6 +184,8 @@ class IncidentImport(Model):
     #: Crimes already there whose crime type a later publication changed
     rows_reclassified: Mapped[int] = mapped_column(default=0)
     rows_possible_duplicates: Mapped[int] = mapped_column(default=0)
+    #: Proposed "same incident as" links, for a person to confirm
+    rows_possible_same_incidents: Mapped[int] = mapped_column(default=0)
     #: [{"line": n, "column": name, "reason": text}, ...]
     errors: Mapped[list | None] = mapped_column(sa.JSON)
     #: Where an uploaded file waits for the worker (removed once imported)

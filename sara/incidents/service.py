@@ -22,8 +22,14 @@ from sara.core.sql import dialect_name
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.flags.checks import queue_person_checks
-from sara.incidents import importer
-from sara.incidents.models import CaseIncident, Incident, IncidentImport, IncidentPerson
+from sara.incidents import episodes, importer
+from sara.incidents.models import (
+    CALLER_TYPES,
+    CaseIncident,
+    Incident,
+    IncidentImport,
+    IncidentPerson,
+)
 from sara.orgs.models import Organisation
 from sara.people.models import Person
 
@@ -62,8 +68,11 @@ def import_incidents(path, fmt: str, organisation: Organisation, *, skip_invalid
 
 def record_incident(organisation, actor, values: dict, people: Sequence[tuple] = (),
                     source: str = "form") -> Incident:
-    """Record one incident (from the form or the API) with the people involved. The repeat-victim
-    and case-review checks for those people run in Celery as soon as this commits."""
+    """Record one incident (from the form or the API) with the people involved, each as
+    (person, role) or (person, role, caller_type) (a member of the public unless "professional"
+    is said). Other reports that may be of the same episode are proposed as "same incident as"
+    links. The repeat-victim and case-review checks for those people run in Celery as soon as
+    this commits."""
     if not (values.get("category") or "").strip():
         raise IncidentError("Enter the category", field="category")
     occurred = values.get("occurred_dt")
@@ -88,15 +97,21 @@ def record_incident(organisation, actor, values: dict, people: Sequence[tuple] =
     )
     db.session.add(incident)
     db.session.flush()
-    for person, role in people:
+    for person, role, *caller_type in people:
+        caller = caller_type[0] if caller_type and caller_type[0] else "public"
+        if caller not in CALLER_TYPES:
+            raise IncidentError("Choose whether they are a member of the public or a "
+                                "professional", field="caller_type")
         db.session.add(IncidentPerson(incident_id=incident.id, person_id=person.id, role=role,
-                                      occurred_dt=incident.occurred_dt, is_asb=incident.is_asb))
+                                      occurred_dt=incident.occurred_dt, is_asb=incident.is_asb,
+                                      caller_type=caller))
     db.session.flush()
+    episodes.propose_for([incident.id])
     audit.record("alteration", user=actor, record_type="incident",
                  record_ref=incident.source_key,
                  summary=f"Recorded incident {incident.source_key} ({incident.category})")
     if people:
-        queue_person_checks({person.id for person, _ in people})
+        queue_person_checks({person.id for person, *_ in people})
     return incident
 
 
@@ -327,6 +342,7 @@ def finish_import(job: IncidentImport, result: importer.ImportResult) -> None:
     job.rows_imported, job.rows_duplicate = result.imported, result.duplicates
     job.rows_reclassified = result.reclassified
     job.rows_possible_duplicates = result.possible_duplicates
+    job.rows_possible_same_incidents = result.possible_same_incidents
     job.errors = [e.as_dict() for e in result.errors]
     job.finished_dt = utcnow()
 
@@ -339,7 +355,7 @@ def refuse_import(job: IncidentImport, result: importer.ImportResult) -> None:
 def _fail(job: IncidentImport, errors) -> None:
     job.state = "failed"
     job.rows_done = job.rows_imported = job.rows_duplicate = job.rows_reclassified = 0
-    job.rows_possible_duplicates = 0
+    job.rows_possible_duplicates = job.rows_possible_same_incidents = 0
     job.errors = [e.as_dict() for e in errors]
     job.finished_dt = utcnow()
 
@@ -377,6 +393,7 @@ def import_summary(job: IncidentImport) -> dict:
         "imported": job.rows_imported, "duplicates": job.rows_duplicate,
         "reclassified": job.rows_reclassified, "invalid": invalid,
         "possible_duplicates": job.rows_possible_duplicates,
+        "possible_same_incidents": job.rows_possible_same_incidents,
         "errors_truncated": len(errors) >= importer.MAX_ERRORS_KEPT,
         "percent": (100 * job.rows_done // job.rows_total) if job.rows_total else 0,
     }

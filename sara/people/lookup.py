@@ -1,5 +1,6 @@
 """The call-handler lookup: find callers by name, phone, address or postcode, and say at once
-whether they are a repeat or vulnerable victim, or part of an ASB case review."""
+whether they are a repeat victim (of ASB, of crime) or vulnerable, or part of an ASB case review,
+with the incidents each rule counted."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class LookupHit:
     person: Person
     vulnerabilities: list[str] = field(default_factory=list)
     repeat_victim: dict | None = None
+    repeat_victim_crime: dict | None = None
     case_review: list[dict] = field(default_factory=list)
     #: The open cases the person is on, among those the viewer may see: reference, title and
     #: the officer in charge
@@ -38,6 +40,8 @@ class LookupHit:
             "vulnerabilities": self.vulnerabilities,
             "repeat_victim": self.repeat_victim is not None,
             "repeat_victim_evidence": self.repeat_victim,
+            "repeat_victim_crime": self.repeat_victim_crime is not None,
+            "repeat_victim_crime_evidence": self.repeat_victim_crime,
             "case_review": bool(self.case_review),
             "case_review_evidence": self.case_review,
             "open_cases": self.open_cases,
@@ -101,6 +105,7 @@ def lookup(organisation_id: int, *, name: str = "", phone: str = "", address: st
     # The rules at the moment of asking, never the stored flags, which wait on the worker.
     for person_id, status in people_status(ids).items():
         hits[person_id].repeat_victim = status.repeat_victim
+        hits[person_id].repeat_victim_crime = status.repeat_victim_crime
         hits[person_id].case_review = status.case_review
     if viewer is not None:
         for person_id, reference, title, officer in db.session.execute(
