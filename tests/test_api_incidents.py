@@ -108,7 +108,8 @@ def test_recording_an_incident_with_a_person_checks_them_after_the_commit(api, o
     assert (incident.source, incident.source_key) == ("api", "CAD-9001")
     assert incident.occurred_dt == datetime(2026, 3, 14, 21, 30, tzinfo=UTC)
     assert incident.is_asb and incident.postcode == "LN2 2AB"
-    assert body["people"] == [{"reference": reference, "name": "Ann Smith", "role": "victim"}]
+    assert body["people"] == [{"reference": reference, "name": "Ann Smith", "role": "victim",
+                              "caller_type": "public"}]
     # The check went to the worker once the incident was committed, so the worker can see it.
     assert sent_checks == [({person_id}, 1)]
     assert db.session.scalar(sa.select(AuditEvent.summary).where(

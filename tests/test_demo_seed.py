@@ -18,7 +18,8 @@ from sara.evaluation.models import REVIEW_OUTCOMES, CaseReview, Evaluation
 from sara.extensions import db
 from sara.flags.models import FLAG_KINDS, Flag
 from sara.flags.rules import CLOSED_WITHOUT_EVALUATION_EXEMPT, RULE_DEFAULTS
-from sara.flags.scan import scan_case_flags, scan_case_review, scan_repeat_victims
+from sara.flags.scan import scan_all_repeat_victims, scan_case_flags, scan_case_review
+from sara.incidents import episodes
 from sara.incidents.models import CaseIncident, Incident, IncidentPerson
 from sara.notifications.models import Notification
 from sara.orgs.models import Neighbourhood, Organisation
@@ -446,11 +447,21 @@ def test_seed_flags_repeat_victims_and_case_reviews():
 
     repeat = _live_flags("repeat_victim")
     assert len(repeat) >= 4
-    # Exactly the people the rule names: 2 or more ASB incidents as victim or reporter in a year.
-    counts = Counter(ip.person_id for ip in _all(IncidentPerson)
-                     if ip.is_asb and ip.role in ("victim", "reporter")
-                     and ip.occurred_dt >= now - timedelta(days=365))
-    assert {f.person_id for f in repeat} == {p for p, n in counts.items() if n >= 2}
+    # Exactly the people the rule names: 2 or more ASB incidents as victim or as a member of
+    # the public reporting them, in a year.
+    def named(asb):
+        counts = Counter(ip.person_id for ip in _all(IncidentPerson)
+                         if ip.is_asb is asb and ip.role in ("victim", "reporter")
+                         and ip.caller_type == "public"
+                         and ip.occurred_dt >= now - timedelta(days=365))
+        return {p for p, n in counts.items() if n >= 2}
+    assert {f.person_id for f in repeat} == named(True)
+    # The council's noise officer reported twice: a professional, never a victim.
+    names = {p.name: p for p in people.values()}
+    assert names["Martin Hollis"].id not in {f.person_id for f in repeat}
+    # The older, disabled tenant is a repeat victim of crime as well, under its own rule.
+    crime = _live_flags("repeat_victim_crime")
+    assert {f.person_id for f in crime} == named(False) >= {names["Winifred Gorseway"].id}
     # A person with a vulnerability flag is also a repeat victim, and one of them is on no case.
     assert any(people[f.person_id].vulnerabilities for f in repeat)
     vulnerable_off_case = [people[f.person_id] for f in repeat
@@ -468,7 +479,7 @@ def test_seed_flags_repeat_victims_and_case_reviews():
     # Every kind of flag is there for a new user to find.
     assert {f.kind for f in _all(Flag) if f.resolved_dt is None} == set(FLAG_KINDS)
     # The flags are those the scheduled scans would raise: running them again changes nothing.
-    for result in (scan_repeat_victims(), scan_case_review()):
+    for result in (*scan_all_repeat_victims(), scan_case_review()):
         assert not result.raised and not result.resolved, result
 
     # The call handler looking up the vulnerable caller on no case sees at once who she is.
@@ -497,6 +508,18 @@ def test_seed_keeps_households_and_shared_landlines_apart_for_a_supervisor():
     }
     police = db.session.scalar(sa.select(Organisation).where(Organisation.kind == "police"))
     assert len(lookup(police.id, name="Ulceby")) == 2
+
+
+def test_seed_leaves_a_call_made_twice_for_the_supervisor_to_confirm():
+    """Amira Larkspur rang twice about one party, twelve minutes apart: the supervisor's queue
+    proposes them as the same incident; nothing else is proposed."""
+    seed()
+    police = db.session.scalar(sa.select(Organisation).where(Organisation.kind == "police"))
+    [link] = episodes.open_proposals(police.id)
+    assert link.reasons == ["same caller", "same place"]
+    assert {p.person.name for i in (link.incident, link.other) for p in i.people} == {
+        "Amira Larkspur"}
+    assert link.incident.occurred_dt - link.other.occurred_dt == timedelta(minutes=12)
 
 
 def test_seed_leaves_the_instant_checks_to_celery_after_the_commit(sent_tasks):

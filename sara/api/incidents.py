@@ -30,7 +30,7 @@ from sara.core.forms import MAX_TEXT
 from sara.core.types import local_zone
 from sara.extensions import db
 from sara.incidents import importer, queries, service
-from sara.incidents.models import Incident
+from sara.incidents.models import CALLER_TYPES, Incident
 from sara.people.models import PERSON_ROLES
 from sara.people.service import PersonError, normalise_postcode
 
@@ -91,23 +91,27 @@ def _people(body: dict, organisation_id: int, errors_: dict) -> list[tuple]:
     if not isinstance(rows, list) or len(rows) > MAX_PEOPLE:
         errors_["people"] = f"must be a list of at most {MAX_PEOPLE} people"
         return []
-    wanted: dict[tuple[str, str], int] = {}
+    wanted: dict[tuple[str, str], tuple[int, str]] = {}
     for i, row in enumerate(rows):
         where = f"people[{i}]"
-        if not isinstance(row, dict) or set(row) - {"reference", "role"}:
-            errors_[where] = "must be an object with reference and role"
+        if not isinstance(row, dict) or set(row) - {"reference", "role", "caller_type"}:
+            errors_[where] = "must be an object with reference, role and optionally caller_type"
             continue
         reference, role = row.get("reference"), row.get("role")
+        caller_type = row.get("caller_type", "public")
         if not isinstance(reference, str) or not _PERSON_REF.match(reference.strip().upper()):
             errors_[f"{where}.reference"] = "must be a person's reference, like PN-000123"
         if not isinstance(role, str) or role not in PERSON_ROLES:
             errors_[f"{where}.role"] = "must be one of " + ", ".join(PERSON_ROLES)
-        if f"{where}.reference" not in errors_ and f"{where}.role" not in errors_:
-            wanted.setdefault((reference.strip().upper(), role), i)
+        if not isinstance(caller_type, str) or caller_type not in CALLER_TYPES:
+            errors_[f"{where}.caller_type"] = "must be one of " + ", ".join(CALLER_TYPES)
+        if not {f"{where}.reference", f"{where}.role", f"{where}.caller_type"} & set(errors_):
+            wanted.setdefault((reference.strip().upper(), role), (i, caller_type))
     people = []
-    for (reference, role), i in wanted.items():
+    for (reference, role), (i, caller_type) in wanted.items():
         try:
-            people.append((service.person_for_incident(organisation_id, reference), role))
+            people.append((service.person_for_incident(organisation_id, reference), role,
+                           caller_type))
         except service.IncidentError as error:
             errors_[f"people[{i}].reference"] = error.message
     return people
@@ -168,7 +172,8 @@ def _incident_body(incident: Incident, people=None, cases=None) -> dict:
     }
     if people is not None:
         body["people"] = [{"reference": link.person.reference, "name": link.person.name,
-                           "role": link.role} for link in people]
+                           "role": link.role, "caller_type": link.caller_type}
+                          for link in people]
     if cases is not None:
         body["cases"] = [case.reference for case in cases]
     return body
@@ -302,6 +307,7 @@ def _import_body(job) -> dict:
         "duplicates": summary["duplicates"],
         "reclassified": summary["reclassified"],
         "possible_duplicates": summary["possible_duplicates"],
+        "possible_same_incidents": summary["possible_same_incidents"],
         "invalid": summary["invalid"],
         "percent": summary["percent"],
         "errors": job.errors or [],
@@ -417,6 +423,12 @@ SCHEMAS = {
                     "properties": {
                         "reference": {"type": "string", "example": "PN-000123"},
                         "role": {"type": "string", "enum": list(PERSON_ROLES)},
+                        "caller_type": {
+                            "type": "string", "enum": list(CALLER_TYPES), "default": "public",
+                            "description": "Who they are: a member of the public, or a "
+                                           "professional (a warden, a CCTV operator, a housing "
+                                           "officer) reporting for others, who is never counted "
+                                           "as a victim"},
                     },
                 },
             },
@@ -446,7 +458,9 @@ SCHEMAS = {
                 "items": {"type": "object", "required": ["reference", "role"],
                           "properties": {"reference": {"type": "string"},
                                          "name": {"type": "string"},
-                                         "role": {"type": "string"}}},
+                                         "role": {"type": "string"},
+                                         "caller_type": {"type": "string",
+                                                         "enum": list(CALLER_TYPES)}}},
             },
             "cases": {"type": "array", "items": {"type": "string"},
                       "description": "The visible cases it is linked to"},
@@ -475,6 +489,11 @@ SCHEMAS = {
             "possible_duplicates": {"type": "integer", "description": "callers stored as a new "
                                     "profile who may be someone already held: pairs for a "
                                     "supervisor to decide under /people/duplicates"},
+            "possible_same_incidents": {
+                "type": "integer", "description": "pairs of incidents that may be one episode "
+                "reported twice (by one caller, or about one place, within the force's "
+                "same-incident window): for a supervisor to confirm under "
+                "/incidents/same-incident; until then both count"},
             "percent": {"type": "integer"},
             "errors": {"type": "array", "items": {
                 "type": "object",

@@ -480,6 +480,29 @@ CASES = [
              "description": "Music and shouting from the house again. The caller has not slept "
                             "properly for a month and is afraid to complain to the tenants.",
              "person": "Amira Larkspur", "role": "victim"},
+            # She rang again twelve minutes later about the same party: proposed to the
+            # supervisor as the same incident, so that it counts once when confirmed.
+            {"days_ago": 9, "time": "23:27", "category": "Noise nuisance", "is_asb": True,
+             "location": "Monks Road, Lincoln", "lsoa": "E01026122",
+             "description": "The caller rang back: the music is still going and guests are in "
+                            "the street.",
+             "person": "Amira Larkspur", "role": "victim"},
+            # The council's out-of-hours noise officer, reporting for the residents: a
+            # professional caller, never counted as a victim or complainant.
+            {"days_ago": 37, "time": "00:20", "category": "Noise nuisance", "is_asb": True,
+             "location": "Monks Road, Lincoln", "lsoa": "E01026122",
+             "description": "Council noise officer on a visit heard amplified music from the "
+                            "shared house at 00:15 and asks for police attendance next time.",
+             "person": {"name": "Martin Hollis", "phone": "01632 960451",
+                        "address": "City Hall, Beaumont Fee, Lincoln", "postcode": "LN1 1DF"},
+             "role": "reporter", "caller_type": "professional"},
+            {"days_ago": 16, "time": "23:05", "category": "Noise nuisance", "is_asb": True,
+             "location": "Monks Road, Lincoln", "lsoa": "E01026122",
+             "description": "Council noise officer passing on a resident's complaint about "
+                            "music from the shared house.",
+             "person": {"name": "Martin Hollis", "phone": "01632 960451",
+                        "address": "City Hall, Beaumont Fee, Lincoln", "postcode": "LN1 1DF"},
+             "role": "reporter", "caller_type": "professional"},
             # Last winter's calls, before this case: neighbours whose profiles the matching
             # rule must keep apart (sara.people.matching). A household with no phone or date
             # of birth and a shared landline are each two people, proposed to a supervisor as
@@ -581,6 +604,13 @@ CASES = [
              "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026168",
              "description": "Loud music and banging on the walls late into the night. The "
                             "caller lives alone and did not feel safe going out to her car.",
+             "person": "Winifred Gorseway", "role": "victim"},
+            # A second crime against her in the year: a repeat victim of crime as well as of
+            # ASB, each its own rule (HMIC 004, recommendation 7).
+            {"days_ago": 6, "time": "08:10", "category": "Theft", "is_asb": False,
+             "location": "Lamb Gardens, Ermine, Lincoln", "lsoa": "E01026168",
+             "description": "A parcel of the caller's medication taken from outside her door "
+                            "minutes after it was delivered.",
              "person": "Winifred Gorseway", "role": "victim"},
         ],
     },
@@ -2730,7 +2760,7 @@ def seed() -> dict[str, tuple[str, str]]:
     # their people, which Celery runs once the caller commits: they find these same flags.)
     flag_jobs.scan_actions()
     flag_scan.scan_case_flags()
-    flag_scan.scan_repeat_victims()
+    flag_scan.scan_all_repeat_victims()
     flag_scan.scan_case_review()
     db.session.flush()
     return passwords
@@ -3084,7 +3114,8 @@ def _record_incident(spec: dict, user: User, organisation: Organisation,
         "latitude": latitude, "longitude": longitude, "lsoa_code": spec["lsoa"],
         "description": spec["description"],
     }
-    return incident_service.record_incident(organisation, user, values, [(person, spec["role"])])
+    return incident_service.record_incident(
+        organisation, user, values, [(person, spec["role"], spec.get("caller_type"))])
 
 
 def _caller(spec: dict, user: User, organisation: Organisation) -> Person:

@@ -30,6 +30,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from sara.core.forms import MAX_TEXT, BaseForm, GovDateField, no_control_characters
 from sara.core.types import local_zone
+from sara.incidents.models import CALLER_TYPES
 from sara.incidents.service import IMPORT_FORMATS
 from sara.people.models import PERSON_ROLES
 from sara.people.service import PersonError, normalise_postcode
@@ -126,6 +127,12 @@ class IncidentForm(BaseForm):
         choices=[("", "Choose a part"), *PERSON_ROLES.items()], default="",
         validators=[Optional()],
     )
+    caller_type = RadioField(
+        "Who is the person?", widget=GovRadioInput(), choices=list(CALLER_TYPES.items()),
+        default="public", validate_choice=False,
+        description="A professional (a warden, a CCTV operator, a housing officer) reports for "
+                    "others and is never counted as a victim.",
+    )
     submit = SubmitField("Record incident", widget=GovSubmitInput())
 
     def validate_occurred_time(self, field):
@@ -137,6 +144,13 @@ class IncidentForm(BaseForm):
             field.data = normalise_postcode(field.data)
         except PersonError as error:
             raise ValidationError(error.message) from error
+
+    def validate_caller_type(self, field):
+        # Unticked (or left out by an older page) is the default: a member of the public.
+        field.data = field.data or "public"
+        if field.data not in CALLER_TYPES:
+            raise ValidationError("Choose whether they are a member of the public or a "
+                                  "professional")
 
     def validate_person_reference(self, field):
         if field.data:
@@ -232,3 +246,19 @@ class LinkIncidentForm(BaseForm):
                     no_control_characters],
     )
     submit = SubmitField("Link incident", widget=GovSubmitInput())
+
+
+class SameIncidentForm(BaseForm):
+    """Record by hand that an incident is another report of the same episode as another."""
+
+    #: "reference": the field sara.incidents.episodes names in its errors
+    reference = StringField(
+        "Incident reference or number", widget=GovTextInput(),
+        description="The other report's reference in its source, or the number shown on its "
+                    "page",
+        validators=[InputRequired(message="Enter the other incident's reference or number"),
+                    Length(max=80, message="A reference is 80 characters or fewer"),
+                    no_control_characters],
+    )
+    #: Not "submit": a page with this form may have others whose button has that id
+    record_same = SubmitField("Record as the same incident", widget=GovSubmitInput())

@@ -151,15 +151,26 @@ def suggestions(user, case: ProblemCase, filters: SuggestionFilters) -> list[Sug
     ]
 
 
-def find_linkable(user, case: ProblemCase, text: str) -> list[Incident]:
-    """The incidents `user` may link to the case with this source reference or, failing that,
-    this number. Several only when sources share a reference."""
+def _by_reference(scope: sa.Select, text: str) -> list[Incident]:
+    """The incidents of `scope` with this source reference or, failing that, this number.
+    Several only when sources share a reference."""
     text = text.strip()
-    linkable = policy.linkable_incidents(user, case).order_by(Incident.id).limit(5)
-    found = list(db.session.scalars(linkable.where(Incident.source_key == text)))
-    if not found and text.isdigit() and len(text) < 18:
-        found = list(db.session.scalars(linkable.where(Incident.id == int(text))))
+    scope = scope.order_by(Incident.id).limit(5)
+    found = list(db.session.scalars(scope.where(Incident.source_key == text)))
+    if not found and text.isascii() and text.isdigit() \
+            and policy.is_an_id(int(text), policy.MAX_BIG_ID):
+        found = list(db.session.scalars(scope.where(Incident.id == int(text))))
     return found
+
+
+def find_linkable(user, case: ProblemCase, text: str) -> list[Incident]:
+    """The incidents `user` may link to the case with this reference or number."""
+    return _by_reference(policy.linkable_incidents(user, case), text)
+
+
+def find_visible(user, text: str) -> list[Incident]:
+    """The incidents `user` may see with this reference or number."""
+    return _by_reference(policy.visible_incidents(user), text)
 
 
 def linkable_by_ids(user, case: ProblemCase, ids: list[int]) -> list[Incident]:

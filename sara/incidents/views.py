@@ -1,6 +1,7 @@
 """Incident pages: recording one by form, its page, uploading a file for the worker to import,
-and a case's incidents (linked ones, suggestions, linking and unlinking). Thin: load, ask the
-policy, call the service, render."""
+a case's incidents (linked ones, suggestions, linking and unlinking), and the reports that may be
+of one incident (the queue where a supervisor decides, and a link recorded by hand). Thin: load,
+ask the policy, call the service, render."""
 
 from __future__ import annotations
 
@@ -20,13 +21,21 @@ from wtforms import (
 from wtforms.validators import InputRequired
 
 from sara import policy
+from sara.admin.forms import ConfirmForm
+from sara.audit import consultation
 from sara.cases.queries import visible_neighbourhoods
 from sara.core import unit_of_work
 from sara.core.forms import BaseForm
-from sara.core.rules import flash_refusal, show_on_form
+from sara.core.rules import RuleError, flash_refusal, show_on_form
 from sara.extensions import db
-from sara.incidents import queries, service
-from sara.incidents.forms import ImportForm, IncidentForm, LinkIncidentForm, SuggestionFilterForm
+from sara.incidents import episodes, queries, service
+from sara.incidents.forms import (
+    ImportForm,
+    IncidentForm,
+    LinkIncidentForm,
+    SameIncidentForm,
+    SuggestionFilterForm,
+)
 from sara.incidents.models import SOURCES
 from sara.people.models import PERSON_ROLES
 
@@ -56,7 +65,7 @@ def new_incident():
             if form.person_reference.data:
                 person = service.person_for_incident(current_user.organisation_id,
                                                      form.person_reference.data)
-                people.append((person, form.person_role.data))
+                people.append((person, form.person_role.data, form.caller_type.data))
             incident = service.record_incident(current_user.organisation, current_user,
                                                form.incident_values(), people)
         except service.IncidentError as error:
@@ -71,13 +80,54 @@ def new_incident():
 
 @bp.route("/incidents/<bigid:incident_id>")
 def show(incident_id: int):
-    incident = policy.get_incident_or_404(current_user, incident_id)
+    return _render_show(policy.get_incident_or_404(current_user, incident_id))
+
+
+def _render_show(incident, same_form=None, status: int = 200):
     people = queries.incident_people_shown(current_user, incident)
+    reports = episodes.reports_of(incident)
+    consultation.listed("incident", reports,
+                        summary=f"Listed the other reports of incident {incident.source_key}")
+    can_record_same = policy.can_review_same_incidents(current_user)
+    if can_record_same and same_form is None:
+        same_form = SameIncidentForm(formdata=None)
     return render_template(
         "incidents/show.html", incident=incident, people=people, roles=PERSON_ROLES,
         sources=SOURCES,
         people_count=len(incident.people),
-        cases=queries.visible_linked_cases(current_user, incident))
+        cases=queries.visible_linked_cases(current_user, incident),
+        reports=reports,
+        same_as=next((r for r in reports if r.id == incident.same_as_id), None),
+        form=same_form if can_record_same else None,
+    ), status
+
+
+@bp.route("/incidents/<bigid:incident_id>/same-as", methods=["POST"])
+def record_same_incident(incident_id: int):
+    incident = policy.get_incident_or_404(current_user, incident_id)
+    if not policy.can_review_same_incidents(current_user):
+        abort(403)
+    form = SameIncidentForm()
+    if form.validate_on_submit():
+        text = form.reference.data.strip()
+        found = queries.find_visible(current_user, text)
+        if len(found) == 1:
+            other = found[0]
+            try:
+                episodes.record_same(incident, other, current_user)
+            except RuleError as error:
+                show_on_form(form, error)
+            else:
+                flash(f"Incident {incident.source_key} is recorded as the same incident as "
+                      f"{other.source_key}.", "success")
+                return redirect(url_for("incidents.show", incident_id=incident.id))
+        else:
+            # Another force's incident is as missing as one that does not exist.
+            form.reference.errors = [*form.reference.errors, (
+                f"There is no incident {text}" if not found else
+                "More than one incident has that reference: enter the number shown on the "
+                "incident's page instead")]
+    return _render_show(incident, same_form=form, status=_status(form))
 
 
 # --- the incident list ---------------------------------------------------------------------------
@@ -283,3 +333,55 @@ def unlink(reference: str):
     else:
         flash(f"Incident {incident.source_key} unlinked.", "success")
     return _back_to_list(case)
+
+
+# --- reports of the same incident ----------------------------------------------------------------
+
+def _same_incident_reviewer():
+    if not policy.can_review_same_incidents(current_user):
+        abort(403)
+
+
+@bp.route("/incidents/same-incident")
+def same_incident_queue():
+    """The force's pairs of reports that may be one incident, oldest first, each with why."""
+    _same_incident_reviewer()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    total = episodes.count_open(current_user.organisation_id)
+    pairs = episodes.open_proposals(current_user.organisation_id, page)
+    consultation.listed("incident", [i for pair in pairs for i in (pair.incident, pair.other)],
+                        summary="Listed as possible reports of the same incident")
+    return render_template("incidents/same_incident.html", pairs=pairs, total=total,
+                           page=page, page_size=episodes.PAGE_SIZE, form=ConfirmForm())
+
+
+def _decide_same(link_id: int, decide):
+    _same_incident_reviewer()
+    link = policy.get_same_incident_link_or_404(current_user, link_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        message = decide(link)
+    except episodes.EpisodeError as error:
+        flash_refusal(error)
+    else:
+        flash(message, "success")
+    return redirect(url_for("incidents.same_incident_queue"))
+
+
+@bp.route("/incidents/same-incident/<int:link_id>/confirm", methods=["POST"])
+def confirm_same_incident(link_id: int):
+    def confirm(link):
+        episodes.confirm(link, current_user)
+        return (f"{link.incident.source_key} and {link.other.source_key} are recorded as the "
+                f"same incident: every rule now counts it once.")
+    return _decide_same(link_id, confirm)
+
+
+@bp.route("/incidents/same-incident/<int:link_id>/reject", methods=["POST"])
+def reject_same_incident(link_id: int):
+    def reject(link):
+        episodes.reject(link, current_user)
+        return (f"{link.incident.source_key} and {link.other.source_key} are kept as different "
+                f"incidents, and will not be proposed again.")
+    return _decide_same(link_id, reject)
