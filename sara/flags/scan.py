@@ -309,7 +309,7 @@ def repeat_victim_set(now, threshold: int, window_days: int, person_ids=None,
                       kind: str = "repeat_victim") -> sa.Select:
     """person_id and episode count of everyone who is a repeat victim under one set of numbers
     (bench/bench_repeat_victims.py measures it against a hand-written statement)."""
-    counted = sa.select(
+    query = sa.select(
         IncidentPerson.person_id, episode().label("episode")
     ).where(
         IncidentPerson.is_asb.is_(REPEAT_VICTIM_RULES[kind]), counts_as_victim(),
@@ -317,8 +317,8 @@ def repeat_victim_set(now, threshold: int, window_days: int, person_ids=None,
         IncidentPerson.occurred_dt <= now,
     ).distinct()
     if person_ids is not None:
-        counted = counted.where(IncidentPerson.person_id.in_(person_ids))
-    counted = counted.subquery()
+        query = query.where(IncidentPerson.person_id.in_(person_ids))
+    counted = query.subquery()
     return (sa.select(counted.c.person_id, sa.func.count().label("incidents"))
             .group_by(counted.c.person_id).having(sa.func.count() >= threshold))
 
@@ -352,6 +352,7 @@ def repeat_victims_by_force(now, person_ids=None, kind: str = "repeat_victim") -
         .order_by(counted.c.person_id, Incident.occurred_dt, Incident.id)
         .subquery()
     )
+    force: sa.ColumnElement
     if uniform:
         force = (sa.select(Person.organisation_id).where(Person.id == listed.c.person_id)
                  .scalar_subquery())

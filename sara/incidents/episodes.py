@@ -113,7 +113,7 @@ def open_proposals(organisation_id: int, page: int = 1) -> list[SameIncidentLink
 
 def count_open(organisation_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(
-        _open(organisation_id).subquery()))
+        _open(organisation_id).subquery())) or 0
 
 
 def reports_of(incident: Incident) -> list[Incident]:
@@ -139,7 +139,7 @@ def _check_open(link: SameIncidentLink) -> None:
 def _join_episodes(first: Incident, second: Incident) -> None:
     """Make the two incidents' episodes one, whose first report is the earlier episode's."""
     db.session.flush()
-    roots = [db.session.get(Incident, i.same_as_id or i.id) for i in (first, second)]
+    roots = [db.session.get_one(Incident, i.same_as_id or i.id) for i in (first, second)]
     keep, fold = sorted(roots, key=lambda i: (i.occurred_dt, i.id))
     if keep.id == fold.id:
         return
