@@ -212,6 +212,9 @@ class Link:
     occurred: datetime
     is_asb: bool
     case_ids: frozenset[int]
+    #: The episode's first report (a confirmed "same incident as" link), or the incident itself
+    episode: int = 0
+    caller_type: str = "public"
 
 
 def links_by_profile(app, organisation_id: int) -> dict[str, list[Link]]:
@@ -229,16 +232,18 @@ def links_by_profile(app, organisation_id: int) -> dict[str, list[Link]]:
             cases[incident_id].add(case_id)
         rows = db.session.execute(
             sa.select(Incident.id, Incident.source_key, Person.reference, IncidentPerson.role,
-                      IncidentPerson.occurred_dt, IncidentPerson.is_asb)
+                      IncidentPerson.occurred_dt, IncidentPerson.is_asb,
+                      sa.func.coalesce(Incident.same_as_id, Incident.id),
+                      IncidentPerson.caller_type)
             .join(IncidentPerson, IncidentPerson.incident_id == Incident.id)
             .join(Person, Person.id == IncidentPerson.person_id)
             .where(Person.organisation_id == organisation_id,
                    Person.merged_into_id.is_(None))).all()
         db.session.remove()
     out = defaultdict(list)
-    for incident_id, ref, profile, role, occurred, is_asb in rows:
+    for incident_id, ref, profile, role, occurred, is_asb, episode, caller_type in rows:
         out[profile].append(Link(ref, profile, role, occurred.astimezone(UTC), bool(is_asb),
-                                 frozenset(cases[incident_id])))
+                                 frozenset(cases[incident_id]), episode, caller_type))
     return out
 
 
@@ -300,17 +305,24 @@ def look_up(api: Api, person) -> tuple[list[dict], int, int]:
 
 
 def counted_links(truth, flag: str, links: list[Link], hit: dict) -> list[Link]:
-    """The profile's incidents that the flag's rule counts, read from the database."""
+    """The profile's incidents that the flag's rule counts, read from the database: a member of
+    the public's, one per episode as the database links them (the first report of each)."""
     now = truth.now
     if flag == "case_review":
         days = truth_module.RULES[flag]["window_days"]
         cases = {e.get("case_id") for e in hit.get("case_review_evidence") or []}
-        return [k for k in links if k.is_asb and k.role in ROLES and k.case_ids
-                and (not cases or k.case_ids & cases)
-                and now - timedelta(days=days) <= k.occurred <= now]
-    rule = truth_module.RULES[flag]
-    return [k for k in links if k.is_asb == rule["asb"] and k.role in ROLES
-            and now - timedelta(days=rule["window_days"]) <= k.occurred <= now]
+        found = [k for k in links if k.is_asb and k.role in ROLES and k.case_ids
+                 and (not cases or k.case_ids & cases)
+                 and now - timedelta(days=days) <= k.occurred <= now]
+    else:
+        rule = truth_module.RULES[flag]
+        found = [k for k in links if k.is_asb == rule["asb"] and k.role in ROLES
+                 and now - timedelta(days=rule["window_days"]) <= k.occurred <= now]
+    first: dict[int, Link] = {}
+    for link in sorted(found, key=lambda k: (k.occurred, k.ref)):
+        if link.caller_type == "public":
+            first.setdefault(link.episode or id(link), link)
+    return list(first.values())
 
 
 def evidence_refs(hit: dict, flag: str) -> list[str] | None:

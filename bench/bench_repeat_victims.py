@@ -83,7 +83,7 @@ def main() -> None:
         if not db.session.scalar(sa.text("SELECT count(*) FROM incident_people")):
             sys.exit("no incident_people rows: run bench/generate.py first")
         now = utcnow()
-        version, params = current_rule("repeat_victim")
+        version, params = current_rule("repeat_victim", None)
         threshold, window = params["threshold"], params["window_days"]
         hand = HAND_SQL.format(now="now()", window=window, threshold=threshold)
         hand_at = HAND_SQL.format(now="CAST(:now AS timestamp)", window=window,
@@ -176,7 +176,9 @@ def main() -> None:
             f"{len(ids_hand_at):,}; repeat_victim_set(): {len(ids_set):,}; live flags after the "
             f"scan: {len(live):,}")
         same = (ids_hand_at == ids_set and set(live) == set(ids_set)
-                and all(live[p]["incidents"] == n for p, n in ids_set.items()))
+                # Each flag's evidence counts them and lists every incident it counted.
+                and all(live[p]["count"] == n == len(live[p]["incidents"])
+                        for p, n in ids_set.items()))
         say(f"same person ids and counts (hand @ now = set query = live flags): {same}")
         if ids_hand != set(ids_hand_at):
             say(f"  (now() vs fixed now differ by {len(ids_hand ^ set(ids_hand_at))} people: "
