@@ -17,6 +17,7 @@ from sara.extensions import db
 from sara.flags import rules
 from sara.flags.models import Flag
 from sara.flags.scan import scan_case_flags, scan_evaluation_unsigned, scan_review_overdue
+from tests.test_cases import Page
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def _form(case, **overrides):
     data = {
         "measure": "ASB calls about the alley", "before_count": "40", "after_count": "10",
         "before_start": ["1", "1", "2026"], "before_end": ["31", "3", "2026"],
-        "after_start": ["1", "5", "2026"], "after_end": ["31", "7", "2026"],
+        "after_start": ["1", "5", "2026"], "after_end": ["16", "6", "2026"],
         "comparison_area": "Next ward", "comparison_before_count": "50",
         "comparison_after_count": "50", "outcome": "reduced", "lessons": "Light works",
         f"delivery_{tactic}": "fully", f"effectiveness_{tactic}": "effective",
@@ -226,6 +227,26 @@ def test_bad_evaluation_input_is_explained_and_kept(browser, people, case):
         assert response.status_code == 200, overrides
         assert message in html and "Kept measure" in html, overrides
     assert _reload(case).evaluation.measure == "ASB calls about the alley"
+
+
+# --- the after period ---------------------------------------------------------------------------
+
+def test_an_after_period_ending_in_the_future_is_refused_on_its_field(browser, people, case):
+    owner, case = _start_and_fill(browser, people, case)
+    tomorrow = today() + dt.timedelta(days=1)
+    response = owner.post(f"/cases/{case.reference}/evaluation", data=_form(
+        case, after_end=[str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)],
+        lessons="Kept lessons"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The after period must end today or earlier" in html and "Kept lessons" in html
+    assert "today or earlier" in Page(response).first_text(id="after_end-error")
+    assert _reload(case).evaluation.after_end == dt.date(2026, 6, 16)
+    # Ending today is fine.
+    response = owner.post(f"/cases/{case.reference}/evaluation", data=_form(
+        _reload(case), after_end=[str(today().day), str(today().month), str(today().year)]))
+    assert response.status_code == 302
+    assert _reload(case).evaluation.after_end == today()
 
 
 # --- closing -----------------------------------------------------------------------------------

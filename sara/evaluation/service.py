@@ -172,6 +172,9 @@ def update(evaluation: Evaluation, actor, values: dict, tactic_rows: dict[int, d
             values["after_start"] < values["before_end"]:
         raise EvaluationError("The 'after' period must start after the 'before' period ends",
                               field="after_start")
+    if values.get("after_end") and values["after_end"] > today():
+        # Counts for days still to come would be guesses, and would read as a result.
+        raise EvaluationError("The after period must end today or earlier", field="after_end")
     if values.get("is_good_practice") and not (values.get("good_practice_summary") or "").strip():
         raise EvaluationError("Write a short summary of the good practice",
                               field="good_practice_summary")
