@@ -229,7 +229,7 @@ def test_bad_evaluation_input_is_explained_and_kept(browser, people, case):
     assert _reload(case).evaluation.measure == "ASB calls about the alley"
 
 
-# --- the after period ---------------------------------------------------------------------------
+# --- the after period, the returned comments, good practice at sign-off ------------------------
 
 def test_an_after_period_ending_in_the_future_is_refused_on_its_field(browser, people, case):
     owner, case = _start_and_fill(browser, people, case)
@@ -247,6 +247,26 @@ def test_an_after_period_ending_in_the_future_is_refused_on_its_field(browser, p
         _reload(case), after_end=[str(today().day), str(today().month), str(today().year)]))
     assert response.status_code == 302
     assert _reload(case).evaluation.after_end == today()
+
+
+def test_the_officer_reads_the_return_comments_without_literal_tags(browser, people, case):
+    owner, case = _start_and_fill(browser, people, case)
+    owner.post(f"/cases/{case.reference}/evaluation/submit",
+               data={"version": case.evaluation.version})
+    browser(people["supervisor"]).post(
+        f"/cases/{case.reference}/evaluation/return",
+        data={"comments": "Add the <b>comparison</b> dates",
+              "version": _reload(case).evaluation.version})
+    page = Page(owner.get(f"/cases/{case.reference}/evaluation"))
+    assert "&lt;strong&gt;" not in page.html and "<strong>Returned" not in page.text
+    inset = page.find_all(data_testid="return-comments")
+    assert len(inset) == 1
+    within = {"data-testid": "return-comments"}
+    assert [e.text for e in page.find_all("strong") if e.inside("div", **within)] == \
+        ["Returned by Sue Supervisor:"]
+    # The supervisor's text is shown as they typed it, never as markup.
+    assert "Add the <b>comparison</b> dates" in inset[0].text
+    assert not [e for e in page.find_all("b") if e.inside("div", **within)]
 
 
 # --- closing -----------------------------------------------------------------------------------
