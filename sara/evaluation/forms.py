@@ -98,6 +98,11 @@ class EvaluationForm(BaseForm):
         validators=[Optional(), Length(max=2000, message="Must be 2,000 characters or fewer")],
     )
     submit = SubmitField("Save draft", widget=GovSubmitInput())
+    # The other buttons of the same form: each saves what was typed, then does its step, so
+    # nothing typed since the last save is lost.
+    save_and_submit = SubmitField("Save and submit for sign-off", widget=GovSubmitInput())
+    save_and_fill = SubmitField("Save and fill the counts from incident data",
+                                widget=GovSubmitInput())
 
     FIELDS = ("measure", "before_start", "before_end", "before_count", "after_start",
               "after_end", "after_count", "comparison_area", "area_lsoa", "comparison_lsoa",

@@ -66,11 +66,21 @@ def save(reference: str):
         abort(403)
     evaluation = case.evaluation
     form = evaluation_form_for(evaluation, formdata=request.form)
+    submitting = bool(form.save_and_submit.data)
+    filled: list[str] = []
+    if submitting and not policy.can_submit_evaluation(current_user, case):
+        abort(403)
     if not form.validate_on_submit():
         return _page(case, form=form, code=_status(form))
     try:
         service.update(evaluation, current_user, form.values(), form.tactic_rows(evaluation),
                        form.objective_rows(evaluation), int(form.version.data or -1))
+        # One action: what was just saved is submitted (or its counts filled), or, if that is
+        # refused, nothing is kept and the form comes back with everything typed.
+        if submitting:
+            service.submit(evaluation, current_user)
+        elif form.save_and_fill.data:
+            filled = service.fill_from_incidents(evaluation, current_user)
     except service.EvaluationVersionConflict:
         unit_of_work.discard()
         case = policy.get_case_or_404(current_user, reference)
@@ -79,12 +89,18 @@ def save(reference: str):
             "Someone else saved this evaluation while you were editing it. Your changes are "
             "below but were not saved: check the case timeline, then save again.")
         return _page(case, form=form, code=409)
-    except service.EvaluationError as error:
+    except (service.EvaluationError, figures.FiguresError) as error:
         unit_of_work.discard()
         case = policy.get_case_or_404(current_user, reference)
         show_on_form(form, error)
         return _page(case, form=form)
-    flash("Evaluation saved.", "success")
+    if submitting:
+        flash("Evaluation saved and submitted for sign-off.", "success")
+    elif form.save_and_fill.data:
+        flash(f"Evaluation saved, and {len(filled)} counts filled from incident data. You can "
+              "still change them.", "success")
+    else:
+        flash("Evaluation saved.", "success")
     return redirect(url_for("evaluation.show", reference=reference))
 
 
