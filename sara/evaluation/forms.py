@@ -173,6 +173,11 @@ class DecisionForm(BaseForm):
         description="Needed when returning it: say what must change before it can be approved",
         validators=[Optional(), TEXT],
     )
+    is_good_practice = BooleanField(
+        "Good practice: publish its case study in the good-practice library",
+        widget=GovCheckboxInput(),
+        description="Ticked when the officer marked it. Your choice counts when you approve it.",
+    )
 
 
 class ReviewForm(BaseForm):

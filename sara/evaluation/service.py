@@ -254,13 +254,17 @@ class CaseStudyNotPublishable(EvaluationError):
 
 
 def approve(evaluation: Evaluation, supervisor, comments: str | None = None,
-            expected_version: int | None = None) -> None:
+            expected_version: int | None = None, *, is_good_practice: bool | None = None) -> None:
     """Approve a submitted evaluation. One marked as good practice publishes its case study with
-    the approval, after the personal-details check: a refusal changes nothing at all."""
+    the approval, after the personal-details check: a refusal changes nothing at all.
+    `is_good_practice`, when given, is the supervisor's own choice, made with the decision: it
+    replaces the officer's."""
     _check(evaluation, expected_version)
     if evaluation.status != "submitted":
         raise EvaluationError("Only a submitted evaluation can be approved")
     case = evaluation.case
+    if is_good_practice is not None and is_good_practice != evaluation.is_good_practice:
+        _mark_good_practice(evaluation, supervisor, is_good_practice)
     if evaluation.is_good_practice:
         if case.case_study is None:
             raise EvaluationError("This evaluation is marked as good practice but has no case "
@@ -278,6 +282,20 @@ def approve(evaluation: Evaluation, supervisor, comments: str | None = None,
     if evaluation.is_good_practice and not case.case_study.is_published:
         library_service.publish_case_study(case, supervisor, before="approving")
     scan_case_flags([evaluation.case_id])
+
+
+def _mark_good_practice(evaluation: Evaluation, supervisor, is_good_practice: bool) -> None:
+    """The supervisor marks (or unmarks) it as good practice as part of approving it."""
+    before = evaluation.is_good_practice
+    evaluation.is_good_practice = is_good_practice
+    db.session.flush()
+    summary = ("Marked the evaluation as good practice" if is_good_practice
+               else "Unmarked the evaluation as good practice")
+    case_service.record_event(evaluation.case, supervisor, "evaluation", summary=summary)
+    audit.record("alteration", user=supervisor, case=evaluation.case, summary=summary,
+                 details={"event": "evaluation", "changes": [
+                     {"field": "is_good_practice", "before": before,
+                      "after": is_good_practice}]})
 
 
 def return_to_draft(evaluation: Evaluation, supervisor, comments: str,

@@ -30,8 +30,9 @@ def _page(case, form=None, decision=None, code=200):
         form = evaluation_form_for(evaluation)
     return render_template(
         "evaluation/show.html", case=case, evaluation=evaluation, form=form,
-        decision=decision or DecisionForm(formdata=None,
-                                          version=evaluation.version if evaluation else None),
+        decision=decision or DecisionForm(
+            formdata=None, version=evaluation.version if evaluation else None,
+            is_good_practice=evaluation.is_good_practice if evaluation else False),
         confirm=ConfirmForm(formdata=None),
         impact=service.impact(evaluation) if evaluation else None,
         figure_source=lambda field: figures.describe_source(evaluation, field),
@@ -158,8 +159,9 @@ def submit(reference: str):
 @bp.route("/evaluation/approve", methods=["POST"])
 def approve(reference: str):
     return _decide(reference, policy.can_decide_evaluation,
-                   lambda ev, form: service.approve(ev, current_user, form.comments.data,
-                                                    _version(form)),
+                   lambda ev, form: service.approve(
+                       ev, current_user, form.comments.data, _version(form),
+                       is_good_practice=bool(form.is_good_practice.data)),
                    "Evaluation approved.")
 
 
