@@ -580,6 +580,41 @@ def test_a_supervisor_withdraws_and_republishes_it(case, people, browser):
     assert STUDY["title"] in _text(partner.get("/library"))
 
 
+def test_a_supervisor_saves_and_publishes_what_they_typed_in_one_action(case, people, browser):
+    case = _published(case, people)
+    library_service.withdraw_case_study(case, people.supervisor)
+    db.session.commit()
+    supervisor = browser(people.supervisor)
+    page = Page(supervisor.get(f"/cases/{case.reference}/case-study"))
+    action = f"/cases/{case.reference}/case-study"
+    buttons = {e.text: e.inside("form", action=action) for e in page.find_all("button")}
+    # Publishing is a button of the case study's own form, never a form of its own beside it.
+    assert buttons.get("Save and publish in the library") is True
+    assert "Publish in the library" not in buttons
+    response = supervisor.post(action, data={
+        **STUDY, "lessons": "Typed just before publishing",
+        "version": _reload(case).case_study.version,
+        "save_and_publish": "Save and publish in the library"})
+    assert response.status_code == 302
+    study = _reload(case).case_study
+    assert study.is_published and study.lessons == "Typed just before publishing"
+    assert "Typed just before publishing" in _text(browser(people.partner).get(
+        f"/library/{case.reference}"))
+    # A refused publication keeps what was typed, and publishes and saves nothing.
+    library_service.withdraw_case_study(_reload(case), people.supervisor)
+    db.session.commit()
+    response = supervisor.post(action, data={
+        **STUDY, "assessment": "Mrs Wintersgill now goes out again.",
+        "version": _reload(case).case_study.version,
+        "save_and_publish": "Save and publish in the library"})
+    assert response.status_code == 200
+    html = _text(response)
+    assert _message("assessment", "name", "publishing") in html
+    assert "Mrs Wintersgill now goes out again." in html
+    study = _reload(case).case_study
+    assert study.status == "draft" and study.assessment == STUDY["assessment"]
+
+
 def test_an_approved_case_without_one_gets_one_even_once_closed(case, people, browser):
     """An approved good-practice evaluation from before case studies: it leaves the library
     until an officer writes one and a supervisor publishes it, even after the case closed."""

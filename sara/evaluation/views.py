@@ -206,10 +206,16 @@ def case_study(reference: str):
 def save_case_study(reference: str):
     case = _case_study_case(reference, policy.can_write_case_study)
     form = CaseStudyForm()
+    publishing = bool(form.save_and_publish.data)
+    if publishing and not policy.can_publish_case_study(current_user, case):
+        abort(403)
     if not form.validate_on_submit():
         return _case_study_page(case, form=form, code=_status(form))
     try:
         library_service.save_case_study(case, current_user, form.values(), _version(form))
+        if publishing:
+            # Refused (a linked person's detail), nothing is kept: the form comes back as typed.
+            library_service.publish_case_study(case, current_user)
     except library_service.CaseStudyVersionConflict:
         unit_of_work.discard()
         case = policy.get_case_or_404(current_user, reference)
@@ -223,7 +229,8 @@ def save_case_study(reference: str):
         case = policy.get_case_or_404(current_user, reference)
         show_on_form(form, error)
         return _case_study_page(case, form=form)
-    flash("Case study saved.", "success")
+    flash("Case study saved and published in the good-practice library." if publishing
+          else "Case study saved.", "success")
     return redirect(url_for("evaluation.case_study", reference=reference))
 
 
