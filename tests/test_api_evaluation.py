@@ -49,7 +49,7 @@ def _start(api, people, case):
 FILLED = {
     "measure": "ASB calls about the alley", "before_start": "2026-01-01",
     "before_end": "2026-03-31", "before_count": 40, "after_start": "2026-05-01",
-    "after_end": "2026-07-31", "after_count": 10, "comparison_area": "Next ward",
+    "after_end": "2026-06-16", "after_count": 10, "comparison_area": "Next ward",
     "comparison_before_count": 50, "comparison_after_count": 50, "outcome": "reduced",
     "lessons": "Light works", "displacement_types": ["spatial"], "is_displacement_checked": True,
 }

@@ -29,6 +29,7 @@ from sara.partners import service as sharing
 from sara.people import matching
 from sara.people import service as people_service
 from sara.people.models import Person
+from tests.test_cases import Page
 
 #: Written into every free-text field of the case and its evaluation: none may reach the library.
 SENTINEL = "Zqxsentinel"
@@ -140,10 +141,16 @@ def _submit(browser_, case):
                          data={"version": _reload(case).evaluation.version})
 
 
-def _approve(browser_, case, comments=""):
-    return browser_.post(f"/cases/{case.reference}/evaluation/approve",
-                         data={"version": _reload(case).evaluation.version,
-                               "comments": comments})
+def _approve(browser_, case, comments="", good_practice: bool | None = None):
+    """Approve as the sign-off form does; its good-practice box is ticked when the officer
+    marked it, unless `good_practice` says what the supervisor chose."""
+    evaluation = _reload(case).evaluation
+    if good_practice is None:
+        good_practice = evaluation.is_good_practice
+    data = {"version": evaluation.version, "comments": comments}
+    if good_practice:
+        data["is_good_practice"] = "y"
+    return browser_.post(f"/cases/{case.reference}/evaluation/approve", data=data)
 
 
 def _written_and_submitted(case, people, study=None):
@@ -469,6 +476,69 @@ def test_an_evaluation_not_marked_good_practice_publishes_nothing(case, people, 
     assert browser(people.partner).get(f"/library/{case.reference}").status_code == 404
 
 
+def _good_practice_box(browser_, case):
+    """The good-practice checkbox of the sign-off form."""
+    page = Page(browser_.get(f"/cases/{case.reference}/evaluation"))
+    boxes = [e for e in page.find_all("input", name="is_good_practice")
+             if e.inside("form") and any(b.text == "Approve" for b in page.find_all("button"))]
+    assert len(boxes) == 1
+    return boxes[0]
+
+
+def _good_practice_audit(case) -> list[tuple[str, int | None, list]]:
+    rows = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.case_id == case.id, AuditEvent.action == "alteration")
+        .order_by(AuditEvent.id)).all()
+    return [(row.summary, row.user_id, row.details.get("changes"))
+            for row in rows if "good practice" in row.summary]
+
+
+def test_the_supervisor_marks_it_good_practice_when_approving(case, people, browser):
+    library_service.save_case_study(case, people.owner, STUDY, None)
+    case.evaluation.is_good_practice = False
+    evaluation_service.submit(case.evaluation, people.owner)
+    db.session.commit()
+    supervisor = browser(people.supervisor)
+    assert "checked" not in _good_practice_box(supervisor, case).attrs  # the officer's choice
+    assert _approve(supervisor, case, good_practice=True).status_code == 302
+    case = _reload(case)
+    assert case.evaluation.status == "approved" and case.evaluation.is_good_practice
+    # In the library as any good practice is: the approval published its case study.
+    assert case.case_study.is_published
+    assert STUDY["title"] in _text(browser(people.partner).get("/library"))
+    assert _good_practice_audit(case) == [
+        ("Marked the evaluation as good practice", people.supervisor.id,
+         [{"field": "is_good_practice", "before": False, "after": True}])]
+
+
+def test_the_supervisor_unmarks_good_practice_when_approving(case, people, browser):
+    case = _written_and_submitted(case, people)
+    supervisor = browser(people.supervisor)
+    assert "checked" in _good_practice_box(supervisor, case).attrs
+    assert _approve(supervisor, case, good_practice=False).status_code == 302
+    case = _reload(case)
+    assert case.evaluation.status == "approved" and not case.evaluation.is_good_practice
+    assert case.case_study.status == "draft"
+    assert browser(people.partner).get(f"/library/{case.reference}").status_code == 404
+    assert _good_practice_audit(case) == [
+        ("Unmarked the evaluation as good practice", people.supervisor.id,
+         [{"field": "is_good_practice", "before": True, "after": False}])]
+
+
+def test_marking_good_practice_at_sign_off_needs_a_case_study(case, people, browser):
+    case.evaluation.is_good_practice = False
+    evaluation_service.submit(case.evaluation, people.owner)
+    db.session.commit()
+    response = _approve(browser(people.supervisor), case, comments="Good work",
+                        good_practice=True)
+    assert response.status_code == 200
+    html = _text(response)
+    assert "has no case study" in html and "Good work" in html
+    evaluation = _reload(case).evaluation
+    assert evaluation.status == "submitted" and not evaluation.is_good_practice
+    assert _good_practice_audit(case) == []
+
+
 # --- publishing and withdrawing from the case-study page ------------------------------------------
 
 def _publication(browser_, case, action):
@@ -508,6 +578,41 @@ def test_a_supervisor_withdraws_and_republishes_it(case, people, browser):
     assert _publication(supervisor, case, "publish").status_code == 302
     assert _reload(case).case_study.is_published
     assert STUDY["title"] in _text(partner.get("/library"))
+
+
+def test_a_supervisor_saves_and_publishes_what_they_typed_in_one_action(case, people, browser):
+    case = _published(case, people)
+    library_service.withdraw_case_study(case, people.supervisor)
+    db.session.commit()
+    supervisor = browser(people.supervisor)
+    page = Page(supervisor.get(f"/cases/{case.reference}/case-study"))
+    action = f"/cases/{case.reference}/case-study"
+    buttons = {e.text: e.inside("form", action=action) for e in page.find_all("button")}
+    # Publishing is a button of the case study's own form, never a form of its own beside it.
+    assert buttons.get("Save and publish in the library") is True
+    assert "Publish in the library" not in buttons
+    response = supervisor.post(action, data={
+        **STUDY, "lessons": "Typed just before publishing",
+        "version": _reload(case).case_study.version,
+        "save_and_publish": "Save and publish in the library"})
+    assert response.status_code == 302
+    study = _reload(case).case_study
+    assert study.is_published and study.lessons == "Typed just before publishing"
+    assert "Typed just before publishing" in _text(browser(people.partner).get(
+        f"/library/{case.reference}"))
+    # A refused publication keeps what was typed, and publishes and saves nothing.
+    library_service.withdraw_case_study(_reload(case), people.supervisor)
+    db.session.commit()
+    response = supervisor.post(action, data={
+        **STUDY, "assessment": "Mrs Wintersgill now goes out again.",
+        "version": _reload(case).case_study.version,
+        "save_and_publish": "Save and publish in the library"})
+    assert response.status_code == 200
+    html = _text(response)
+    assert _message("assessment", "name", "publishing") in html
+    assert "Mrs Wintersgill now goes out again." in html
+    study = _reload(case).case_study
+    assert study.status == "draft" and study.assessment == STUDY["assessment"]
 
 
 def test_an_approved_case_without_one_gets_one_even_once_closed(case, people, browser):

@@ -17,6 +17,7 @@ from sara.extensions import db
 from sara.flags import rules
 from sara.flags.models import Flag
 from sara.flags.scan import scan_case_flags, scan_evaluation_unsigned, scan_review_overdue
+from tests.test_cases import Page
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def _form(case, **overrides):
     data = {
         "measure": "ASB calls about the alley", "before_count": "40", "after_count": "10",
         "before_start": ["1", "1", "2026"], "before_end": ["31", "3", "2026"],
-        "after_start": ["1", "5", "2026"], "after_end": ["31", "7", "2026"],
+        "after_start": ["1", "5", "2026"], "after_end": ["16", "6", "2026"],
         "comparison_area": "Next ward", "comparison_before_count": "50",
         "comparison_after_count": "50", "outcome": "reduced", "lessons": "Light works",
         f"delivery_{tactic}": "fully", f"effectiveness_{tactic}": "effective",
@@ -226,6 +227,125 @@ def test_bad_evaluation_input_is_explained_and_kept(browser, people, case):
         assert response.status_code == 200, overrides
         assert message in html and "Kept measure" in html, overrides
     assert _reload(case).evaluation.measure == "ASB calls about the alley"
+
+
+# --- one form: saving and then submitting or filling, without losing what was typed -----------
+
+def _buttons_in_the_form(browser_, case) -> list[str]:
+    """The buttons of the form that holds the evaluation's fields."""
+    page = Page(browser_.get(f"/cases/{case.reference}/evaluation"))
+    action = f"/cases/{case.reference}/evaluation"
+    assert any(e.inside("form", action=action) for e in page.find_all("textarea", name="lessons"))
+    return [e.text for e in page.find_all("button") if e.inside("form", action=action)]
+
+
+def test_save_and_submit_for_sign_off_is_one_action_that_keeps_the_typing(browser, people, case):
+    owner, case = _start_and_fill(browser, people, case)
+    assert "Save and submit for sign-off" in _buttons_in_the_form(owner, case)
+    response = owner.post(f"/cases/{case.reference}/evaluation", data=_form(
+        case, lessons="Typed just before submitting",
+        save_and_submit="Save and submit for sign-off"))
+    assert response.status_code == 302
+    evaluation = _reload(case).evaluation
+    assert evaluation.status == "submitted"
+    assert evaluation.lessons == "Typed just before submitting"
+    assert "Evaluation saved and submitted for sign-off" in owner.get(
+        f"/cases/{case.reference}/evaluation").get_data(as_text=True)
+
+
+def test_a_refused_submission_keeps_everything_typed_on_the_form(browser, people, case):
+    owner, case = _start_and_fill(browser, people, case)
+    response = owner.post(f"/cases/{case.reference}/evaluation", data=_form(
+        case, outcome="", lessons="Typed lessons, not to be lost",
+        save_and_submit="Save and submit for sign-off"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Choose the outcome before submitting" in html
+    assert "Typed lessons, not to be lost" in html
+    # Refused as a whole: nothing submitted, and the saved draft is as it was until it is
+    # saved (or saved and submitted) again.
+    evaluation = _reload(case).evaluation
+    assert evaluation.status == "draft" and evaluation.lessons == "Light works"
+
+
+def test_only_the_owner_is_offered_and_allowed_save_and_submit(browser, people, case):
+    _owner, case = _start_and_fill(browser, people, case)
+    colleague = browser(people["colleague"])
+    buttons = _buttons_in_the_form(colleague, case)
+    assert "Save draft" in buttons and "Save and submit for sign-off" not in buttons
+    response = colleague.post(f"/cases/{case.reference}/evaluation", data=_form(
+        case, lessons="Colleague's lessons", save_and_submit="Save and submit for sign-off"))
+    assert response.status_code == 403
+    evaluation = _reload(case).evaluation
+    assert evaluation.status == "draft" and evaluation.lessons == "Light works"
+
+
+def test_save_and_fill_the_counts_uses_the_codes_just_typed(browser, people, case, police):
+    from sara.incidents.models import Incident
+
+    for n, (lsoa, month) in enumerate([("E01000001", 2), ("E01000001", 3), ("E01000001", 5),
+                                       ("E01000002", 2)]):
+        db.session.add(Incident(source="form", source_key=f"SF-{n}", organisation_id=police.id,
+                                occurred_dt=dt.datetime(2026, month, 10, 12, tzinfo=dt.UTC),
+                                category="ASB", is_asb=True, lsoa_code=lsoa))
+    db.session.commit()
+    owner, case = _start_and_fill(browser, people, case)
+    assert "Save and fill the counts from incident data" in _buttons_in_the_form(owner, case)
+    response = owner.post(f"/cases/{case.reference}/evaluation", data=_form(
+        case, area_lsoa="E01000001", comparison_lsoa="E01000002", lessons="Typed too",
+        save_and_fill="Save and fill the counts from incident data"))
+    assert response.status_code == 302
+    evaluation = _reload(case).evaluation
+    assert (evaluation.area_lsoa, evaluation.lessons) == ("E01000001", "Typed too")
+    assert (evaluation.before_count, evaluation.after_count) == (2, 1)
+    assert (evaluation.comparison_before_count, evaluation.comparison_after_count) == (1, 0)
+    # Without the codes the fill is refused, with the typing kept on the form.
+    response = owner.post(f"/cases/{case.reference}/evaluation", data=_form(
+        _reload(case), area_lsoa="", comparison_lsoa="", lessons="Kept while refused",
+        save_and_fill="Save and fill the counts from incident data"))
+    html = response.get_data(as_text=True)
+    assert "Enter the area&#39;s LSOA code" in html and "Kept while refused" in html
+    assert _reload(case).evaluation.lessons == "Typed too"
+
+
+# --- the after period and the returned comments -------------------------------------------------
+
+def test_an_after_period_ending_in_the_future_is_refused_on_its_field(browser, people, case):
+    owner, case = _start_and_fill(browser, people, case)
+    tomorrow = today() + dt.timedelta(days=1)
+    response = owner.post(f"/cases/{case.reference}/evaluation", data=_form(
+        case, after_end=[str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)],
+        lessons="Kept lessons"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The after period must end today or earlier" in html and "Kept lessons" in html
+    assert "today or earlier" in Page(response).first_text(id="after_end-error")
+    assert _reload(case).evaluation.after_end == dt.date(2026, 6, 16)
+    # Ending today is fine.
+    response = owner.post(f"/cases/{case.reference}/evaluation", data=_form(
+        _reload(case), after_end=[str(today().day), str(today().month), str(today().year)]))
+    assert response.status_code == 302
+    assert _reload(case).evaluation.after_end == today()
+
+
+def test_the_officer_reads_the_return_comments_without_literal_tags(browser, people, case):
+    owner, case = _start_and_fill(browser, people, case)
+    owner.post(f"/cases/{case.reference}/evaluation/submit",
+               data={"version": case.evaluation.version})
+    browser(people["supervisor"]).post(
+        f"/cases/{case.reference}/evaluation/return",
+        data={"comments": "Add the <b>comparison</b> dates",
+              "version": _reload(case).evaluation.version})
+    page = Page(owner.get(f"/cases/{case.reference}/evaluation"))
+    assert "&lt;strong&gt;" not in page.html and "<strong>Returned" not in page.text
+    inset = page.find_all(data_testid="return-comments")
+    assert len(inset) == 1
+    within = {"data-testid": "return-comments"}
+    assert [e.text for e in page.find_all("strong") if e.inside("div", **within)] == \
+        ["Returned by Sue Supervisor:"]
+    # The supervisor's text is shown as they typed it, never as markup.
+    assert "Add the <b>comparison</b> dates" in inset[0].text
+    assert not [e for e in page.find_all("b") if e.inside("div", **within)]
 
 
 # --- closing -----------------------------------------------------------------------------------

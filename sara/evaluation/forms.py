@@ -98,6 +98,11 @@ class EvaluationForm(BaseForm):
         validators=[Optional(), Length(max=2000, message="Must be 2,000 characters or fewer")],
     )
     submit = SubmitField("Save draft", widget=GovSubmitInput())
+    # The other buttons of the same form: each saves what was typed, then does its step, so
+    # nothing typed since the last save is lost.
+    save_and_submit = SubmitField("Save and submit for sign-off", widget=GovSubmitInput())
+    save_and_fill = SubmitField("Save and fill the counts from incident data",
+                                widget=GovSubmitInput())
 
     FIELDS = ("measure", "before_start", "before_end", "before_count", "after_start",
               "after_end", "after_count", "comparison_area", "area_lsoa", "comparison_lsoa",
@@ -167,6 +172,11 @@ class DecisionForm(BaseForm):
         "Comments", widget=GovTextArea(),
         description="Needed when returning it: say what must change before it can be approved",
         validators=[Optional(), TEXT],
+    )
+    is_good_practice = BooleanField(
+        "Good practice: publish its case study in the good-practice library",
+        widget=GovCheckboxInput(),
+        description="Ticked when the officer marked it. Your choice counts when you approve it.",
     )
 
 

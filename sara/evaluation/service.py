@@ -172,6 +172,9 @@ def update(evaluation: Evaluation, actor, values: dict, tactic_rows: dict[int, d
             values["after_start"] < values["before_end"]:
         raise EvaluationError("The 'after' period must start after the 'before' period ends",
                               field="after_start")
+    if values.get("after_end") and values["after_end"] > today():
+        # Counts for days still to come would be guesses, and would read as a result.
+        raise EvaluationError("The after period must end today or earlier", field="after_end")
     if values.get("is_good_practice") and not (values.get("good_practice_summary") or "").strip():
         raise EvaluationError("Write a short summary of the good practice",
                               field="good_practice_summary")
@@ -251,13 +254,17 @@ class CaseStudyNotPublishable(EvaluationError):
 
 
 def approve(evaluation: Evaluation, supervisor, comments: str | None = None,
-            expected_version: int | None = None) -> None:
+            expected_version: int | None = None, *, is_good_practice: bool | None = None) -> None:
     """Approve a submitted evaluation. One marked as good practice publishes its case study with
-    the approval, after the personal-details check: a refusal changes nothing at all."""
+    the approval, after the personal-details check: a refusal changes nothing at all.
+    `is_good_practice`, when given, is the supervisor's own choice, made with the decision: it
+    replaces the officer's."""
     _check(evaluation, expected_version)
     if evaluation.status != "submitted":
         raise EvaluationError("Only a submitted evaluation can be approved")
     case = evaluation.case
+    if is_good_practice is not None and is_good_practice != evaluation.is_good_practice:
+        _mark_good_practice(evaluation, supervisor, is_good_practice)
     if evaluation.is_good_practice:
         if case.case_study is None:
             raise EvaluationError("This evaluation is marked as good practice but has no case "
@@ -275,6 +282,20 @@ def approve(evaluation: Evaluation, supervisor, comments: str | None = None,
     if evaluation.is_good_practice and not case.case_study.is_published:
         library_service.publish_case_study(case, supervisor, before="approving")
     scan_case_flags([evaluation.case_id])
+
+
+def _mark_good_practice(evaluation: Evaluation, supervisor, is_good_practice: bool) -> None:
+    """The supervisor marks (or unmarks) it as good practice as part of approving it."""
+    before = evaluation.is_good_practice
+    evaluation.is_good_practice = is_good_practice
+    db.session.flush()
+    summary = ("Marked the evaluation as good practice" if is_good_practice
+               else "Unmarked the evaluation as good practice")
+    case_service.record_event(evaluation.case, supervisor, "evaluation", summary=summary)
+    audit.record("alteration", user=supervisor, case=evaluation.case, summary=summary,
+                 details={"event": "evaluation", "changes": [
+                     {"field": "is_good_practice", "before": before,
+                      "after": is_good_practice}]})
 
 
 def return_to_draft(evaluation: Evaluation, supervisor, comments: str,

@@ -30,8 +30,9 @@ def _page(case, form=None, decision=None, code=200):
         form = evaluation_form_for(evaluation)
     return render_template(
         "evaluation/show.html", case=case, evaluation=evaluation, form=form,
-        decision=decision or DecisionForm(formdata=None,
-                                          version=evaluation.version if evaluation else None),
+        decision=decision or DecisionForm(
+            formdata=None, version=evaluation.version if evaluation else None,
+            is_good_practice=evaluation.is_good_practice if evaluation else False),
         confirm=ConfirmForm(formdata=None),
         impact=service.impact(evaluation) if evaluation else None,
         figure_source=lambda field: figures.describe_source(evaluation, field),
@@ -66,11 +67,21 @@ def save(reference: str):
         abort(403)
     evaluation = case.evaluation
     form = evaluation_form_for(evaluation, formdata=request.form)
+    submitting = bool(form.save_and_submit.data)
+    filled: list[str] = []
+    if submitting and not policy.can_submit_evaluation(current_user, case):
+        abort(403)
     if not form.validate_on_submit():
         return _page(case, form=form, code=_status(form))
     try:
         service.update(evaluation, current_user, form.values(), form.tactic_rows(evaluation),
                        form.objective_rows(evaluation), int(form.version.data or -1))
+        # One action: what was just saved is submitted (or its counts filled), or, if that is
+        # refused, nothing is kept and the form comes back with everything typed.
+        if submitting:
+            service.submit(evaluation, current_user)
+        elif form.save_and_fill.data:
+            filled = service.fill_from_incidents(evaluation, current_user)
     except service.EvaluationVersionConflict:
         unit_of_work.discard()
         case = policy.get_case_or_404(current_user, reference)
@@ -79,12 +90,18 @@ def save(reference: str):
             "Someone else saved this evaluation while you were editing it. Your changes are "
             "below but were not saved: check the case timeline, then save again.")
         return _page(case, form=form, code=409)
-    except service.EvaluationError as error:
+    except (service.EvaluationError, figures.FiguresError) as error:
         unit_of_work.discard()
         case = policy.get_case_or_404(current_user, reference)
         show_on_form(form, error)
         return _page(case, form=form)
-    flash("Evaluation saved.", "success")
+    if submitting:
+        flash("Evaluation saved and submitted for sign-off.", "success")
+    elif form.save_and_fill.data:
+        flash(f"Evaluation saved, and {len(filled)} counts filled from incident data. You can "
+              "still change them.", "success")
+    else:
+        flash("Evaluation saved.", "success")
     return redirect(url_for("evaluation.show", reference=reference))
 
 
@@ -142,8 +159,9 @@ def submit(reference: str):
 @bp.route("/evaluation/approve", methods=["POST"])
 def approve(reference: str):
     return _decide(reference, policy.can_decide_evaluation,
-                   lambda ev, form: service.approve(ev, current_user, form.comments.data,
-                                                    _version(form)),
+                   lambda ev, form: service.approve(
+                       ev, current_user, form.comments.data, _version(form),
+                       is_good_practice=bool(form.is_good_practice.data)),
                    "Evaluation approved.")
 
 
@@ -188,10 +206,16 @@ def case_study(reference: str):
 def save_case_study(reference: str):
     case = _case_study_case(reference, policy.can_write_case_study)
     form = CaseStudyForm()
+    publishing = bool(form.save_and_publish.data)
+    if publishing and not policy.can_publish_case_study(current_user, case):
+        abort(403)
     if not form.validate_on_submit():
         return _case_study_page(case, form=form, code=_status(form))
     try:
         library_service.save_case_study(case, current_user, form.values(), _version(form))
+        if publishing:
+            # Refused (a linked person's detail), nothing is kept: the form comes back as typed.
+            library_service.publish_case_study(case, current_user)
     except library_service.CaseStudyVersionConflict:
         unit_of_work.discard()
         case = policy.get_case_or_404(current_user, reference)
@@ -205,7 +229,8 @@ def save_case_study(reference: str):
         case = policy.get_case_or_404(current_user, reference)
         show_on_form(form, error)
         return _case_study_page(case, form=form)
-    flash("Case study saved.", "success")
+    flash("Case study saved and published in the good-practice library." if publishing
+          else "Case study saved.", "success")
     return redirect(url_for("evaluation.case_study", reference=reference))
 
 

@@ -122,6 +122,9 @@ class CaseStudyForm(BaseForm):
     assessment = _section("assessment")
     lessons = _section("lessons")
     submit = SubmitField("Save the case study", widget=GovSubmitInput())
+    # For a supervisor who may publish it: one button saves what was typed, then publishes it,
+    # so nothing typed is lost to a publish button of its own.
+    save_and_publish = SubmitField("Save and publish in the library", widget=GovSubmitInput())
 
     def values(self) -> dict[str, str]:
         return {name: self[name].data or "" for name in CASE_STUDY_FIELDS}
