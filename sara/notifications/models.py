@@ -13,13 +13,26 @@ from sara.extensions import Model
 
 EMAIL_STATES = ("pending", "sending", "sent", "failed")
 
+#: Every kind of notification, as its recipient would name it (the settings page lists them).
+KINDS = {
+    "allocated": "An action is allocated to you or your organisation",
+    "note": "Someone adds a note to an action you allocated or work on",
+    "overdue": "An action you allocated or work on becomes overdue",
+    "action_done": "An action you allocated is done",
+    "evaluation_submitted": "An evaluation in your force is submitted for sign-off",
+    "evaluation_returned": "Your evaluation is returned to draft",
+    "evaluation_approved": "Your evaluation is approved",
+    "case_shared": "A case is shared with you or your organisation",
+    "partner_note": "A partner adds a note to your case",
+}
+
 
 class Notification(Model):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    #: allocated, overdue, note
+    #: One of KINDS
     kind: Mapped[str] = mapped_column(sa.String(20))
     #: What happened, once: the same event never notifies the same person twice
     event_key: Mapped[str] = mapped_column(sa.String(80))

@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
+from sara import policy
 from sara.audit import consultation
 from sara.cases.models import ProblemCase
 from sara.core import outbox
@@ -35,10 +36,14 @@ SWEEP_AFTER = timedelta(minutes=15)
 
 def notify(users, *, kind: str, event_key: str, subject: str, body: str,
            link: str | None = None, case=None, exclude=None) -> list[Notification]:
-    """Notify each user (once per event_key); returns the notifications created now."""
+    """Notify each user (once per event_key); returns the notifications created now. News about
+    a case goes only to those who can see it: its text and link would tell anyone else."""
     recipients = {u.id: u for u in users if u is not None and u.is_enabled}
     if exclude is not None:
         recipients.pop(exclude.id, None)
+    if case is not None:
+        recipients = {i: u for i, u in recipients.items()
+                      if policy.access_level(u, case) is not None}
     if not recipients:
         return []
     already = set(db.session.scalars(
