@@ -52,6 +52,10 @@ class Notification(Model):
 
     user: Mapped[User] = relationship(lazy="joined")
 
+    #: Set by the inbox (not stored): the case it is about is no longer one the user may see
+    #: (a share was withdrawn), so neither its text nor its link is shown
+    is_case_hidden = False
+
     __table_args__ = (
         sa.UniqueConstraint("user_id", "event_key"),
         sa.CheckConstraint(one_of("email_state", EMAIL_STATES), name="email_state"),

@@ -79,9 +79,16 @@ def for_user(user, limit: int = 100) -> list[Notification]:
         .order_by(Notification.created_dt.desc(), Notification.id.desc()).limit(limit)
     ))
     case_ids = [n.case_id for n in notifications if n.case_id]
+    # Only the cases the user may still see: one whose share was withdrawn keeps its
+    # notification, but not its text or its link.
     references = dict(db.session.execute(
-        sa.select(ProblemCase.id, ProblemCase.reference).where(ProblemCase.id.in_(case_ids))
+        sa.select(ProblemCase.id, ProblemCase.reference)
+        .where(ProblemCase.id.in_(case_ids), policy.case_scope(user))
     ).all()) if case_ids else {}
+    for notification in notifications:
+        notification.is_case_hidden = bool(notification.case_id) and \
+            notification.case_id not in references
+    case_ids = [i for i in case_ids if i in references]
     consultation.listed_references(
         "case", [references[i] for i in case_ids], case_ids=case_ids,
         summary=consultation.counted(len(notifications), "notification"))
