@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from email import message_from_bytes
+from email import policy as email_policy
 from pathlib import Path
 
 import pytest
@@ -234,7 +235,8 @@ def outbox(app, tmp_path, monkeypatch):
 
 
 def _mail(outbox: Path) -> list:
-    return [message_from_bytes(f.read_bytes()) for f in sorted(outbox.glob("*.eml"))]
+    return [message_from_bytes(f.read_bytes(), policy=email_policy.default)
+            for f in sorted(outbox.glob("*.eml"))]
 
 
 def test_new_kinds_are_emailed_after_the_commit(people, case, sent_tasks):
@@ -244,3 +246,121 @@ def test_new_kinds_are_emailed_after_the_commit(people, case, sent_tasks):
     [args] = sent_tasks.named("send_notification_emails")
     assert sorted(args[0]) == sorted(n.id for n in db.session.scalars(
         sa.select(Notification).where(Notification.kind == "case_shared")))
+
+
+def test_a_shared_case_is_emailed_once_to_each_of_the_partners(app, people, case, outbox):
+    sharing.share_with_organisation(case, people["owner"], people["council"], "view")
+    ids = [n.id for n in db.session.scalars(
+        sa.select(Notification).where(Notification.kind == "case_shared"))]
+    from worker.tasks import send_notification_emails
+
+    assert send_notification_emails.apply(args=[ids]).get() == 3
+    assert send_notification_emails.apply(args=[ids]).get() == 0  # a retried task sends nothing
+    mail = _mail(outbox)
+    assert sorted(m["To"] for m in mail) == sorted(
+        people[n].email for n in ("council_a", "council_b", "council_admin"))
+    # The subject names the case's reference and the organisation, nobody's personal details.
+    assert {m["Subject"].strip() for m in mail} == {
+        f"SARA casebook: Case {case.reference} shared with Borough Council"}
+
+
+# --- each person's choice ----------------------------------------------------------------------
+
+def test_the_settings_page_offers_one_choice_per_kind_defaulting_to_email(browser, people):
+    page = browser(people["owner"]).get("/notifications/settings")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    from sara.notifications.models import KINDS
+
+    for kind, label in KINDS.items():
+        assert label in html
+        assert f'name="{kind}"' in html
+    assert html.count('value="email" checked') == len(KINDS)
+
+
+def test_choosing_in_app_only_keeps_the_notification_but_sends_no_email(
+        app, browser, people, case, outbox, sent_tasks):
+    partner = browser(people["council_a"])
+    assert partner.post("/notifications/settings",
+                        data={"case_shared": "in_app", "allocated": "email"}).status_code == 302
+    from sara.audit.models import AuditEvent
+
+    assert db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.user_id == people["council_a"].id,
+        AuditEvent.summary.like("%notification settings%"))) is not None
+    page = partner.get("/notifications/settings").get_data(as_text=True)
+    assert 'value="in_app" checked' in page
+
+    sharing.share_with_organisation(case, people["owner"], people["council"], "view")
+    unit_of_work.commit()
+    [mine] = _notifications(people["council_a"], "case_shared")
+    assert mine.email_state == "not_wanted"  # in the app, not by e-mail
+    [args] = sent_tasks.named("send_notification_emails")
+    assert mine.id not in args[0]
+    assert len(args[0]) == 2  # the others still want it
+
+    # Another kind is still e-mailed to them.
+    action = _action(case, people["owner"], f"user:{people['council_a'].id}")
+    [allocated] = _notifications(people["council_a"], "allocated")
+    assert allocated.email_state == "pending" and action is not None
+
+
+def test_the_sending_respects_a_choice_made_after_the_notification(app, people, case, outbox):
+    sharing.share_with_organisation(case, people["owner"], people["council"], "view")
+    [note] = _notifications(people["council_a"], "case_shared")
+    from sara.notifications import service as notifications
+    from worker.tasks import send_notification_emails
+
+    notifications.set_preferences(people["council_a"], {"case_shared": False})
+    assert send_notification_emails.apply(args=[[note.id]]).get() == 0
+    db.session.expire_all()
+    assert db.session.get(Notification, note.id).email_state == "not_wanted"
+    assert _mail(outbox) == []
+
+
+def test_the_settings_form_needs_its_csrf_token_and_valid_choices(browser, people):
+    partner = browser(people["council_a"])
+    assert partner.post("/notifications/settings", data={"case_shared": "in_app"},
+                        csrf=False).status_code == 400
+    response = partner.post("/notifications/settings", data={"case_shared": "carrier_pigeon"})
+    assert response.status_code == 200
+    from sara.notifications import service as notifications
+
+    assert notifications.preferences(people["council_a"])["case_shared"] is True
+
+
+# --- a real worker -----------------------------------------------------------------------------
+
+@pytest.mark.committed
+@pytest.mark.worker
+def test_a_real_worker_emails_an_evaluation_submitted_for_sign_off(app, people, make_case,
+                                                                   outbox, celery_worker):
+    owner = people["owner"]
+    case = make_case(owner=owner, scan_summary="Pattern", analysis_location="Dark alley")
+    case_service.add_objective(case, owner, "Halve the calls", case.version)
+    case_service.add_tactic(case, owner, category="situational", triangle_side="location",
+                            description="Lighting", expected_version=case.version)
+    for stage in ("analysis", "response", "assessment"):
+        case_service.move_stage(case, owner, stage, None, case.version)
+    evaluation = evaluation_service.start(case, owner)
+    evaluation.measure, evaluation.outcome = "ASB calls", "reduced"
+    db.session.commit()
+    evaluation_service.submit(evaluation, owner)
+    unit_of_work.commit()  # as a request ends: the e-mail leaves through the outbox
+    started = time.monotonic()
+    mail: list = []
+    while time.monotonic() - started < 30 and len(mail) < 2:
+        mail = _mail(outbox)
+        time.sleep(0.1)
+    assert sorted(m["To"] for m in mail) == sorted(
+        [people["supervisor"].email, people["second_supervisor"].email])
+    assert [m["Subject"].strip() for m in mail] == 2 * [f"SARA casebook: Evaluation of case {case.reference} submitted "
+               "for sign-off"]
+    states: list = []
+    while time.monotonic() - started < 30 and states != ["sent", "sent"]:
+        states = list(db.session.scalars(sa.select(Notification.email_state).where(
+            Notification.kind == "evaluation_submitted")))
+        db.session.rollback()  # let go of the database while we wait (SQLite has one writer)
+        time.sleep(0.1)
+    assert states == ["sent", "sent"]
+    assert len(_mail(outbox)) == 2  # once each

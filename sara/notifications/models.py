@@ -11,7 +11,8 @@ from sara.auth.models import User
 from sara.core.types import UTCDateTime, one_of, utcnow
 from sara.extensions import Model
 
-EMAIL_STATES = ("pending", "sending", "sent", "failed")
+#: not_wanted: kept in the app only, by its recipient's choice (NotificationPreference)
+EMAIL_STATES = ("pending", "sending", "sent", "failed", "not_wanted")
 
 #: Every kind of notification, as its recipient would name it (the settings page lists them).
 KINDS = {
@@ -44,7 +45,8 @@ class Notification(Model):
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("problem_cases.id"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: pending -> sending (claimed by one worker) -> sent, or failed after the last retry
+    #: pending -> sending (claimed by one worker) -> sent, or failed after the last retry; or
+    #: not_wanted (never e-mailed: its recipient wants this kind in the app only)
     email_state: Mapped[str] = mapped_column(sa.String(10), default="pending")
     #: When a worker claimed it for sending (the claim is the e-mail's one delivery record)
     claimed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -61,3 +63,20 @@ class Notification(Model):
         sa.CheckConstraint(one_of("email_state", EMAIL_STATES), name="email_state"),
         sa.Index("ix_notifications_user_id_read_dt", "user_id", "read_dt"),
     )
+
+
+class NotificationPreference(Model):
+    """One person's choice for one kind of notification. Without a row, the default: by e-mail
+    as well as in the app."""
+
+    __tablename__ = "notification_preferences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    #: One of KINDS
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    #: False: in the app only
+    is_emailed: Mapped[bool] = mapped_column(default=True)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "kind"),)
