@@ -51,6 +51,11 @@ def setup(police, make_org, make_user, make_case):
     council = make_org("Borough Council", kind="local_authority")
     housing = make_org("Homes Trust", kind="housing")
     stranger_org = make_org("Unshared Charity", kind="voluntary")
+    case = make_case(owner=owner)
+    # Shared before the partners' people exist, so that the only notifications here are the
+    # actions' (a share's own are tested in tests/test_notifications.py).
+    sharing.share_with_organisation(case, owner, council, "view")
+    sharing.share_with_organisation(case, owner, housing, "contribute")
     people = {
         "owner": owner,
         "colleague": make_user("officer", name="Colin Colleague"),
@@ -59,9 +64,6 @@ def setup(police, make_org, make_user, make_case):
         "housing": make_user("partner", org=housing, name="Hana Housing"),
         "stranger": make_user("partner", org=stranger_org, name="Stan Stranger"),
     }
-    case = make_case(owner=owner)
-    sharing.share_with_organisation(case, owner, council, "view")
-    sharing.share_with_organisation(case, owner, housing, "contribute")
     db.session.commit()
     return case, people, {"council": council, "housing": housing, "stranger": stranger_org}
 

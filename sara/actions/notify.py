@@ -1,4 +1,5 @@
-"""Whom an action's news goes to, and telling them that their actions have become overdue."""
+"""Whom an action's news goes to, and telling them that their actions are done or have become
+overdue."""
 
 from __future__ import annotations
 
@@ -32,6 +33,17 @@ def owners(action: Action) -> list[User]:
 def action_link(action: Action) -> str:
     """The action's page, as a path (also used from Celery, where there is no request)."""
     return f"/cases/{action.case.reference}/actions/{action.reference}"
+
+
+def notify_done(action: Action, actor: User, entry_id: int) -> None:
+    """Tell whoever allocated the action that it is done, with its result."""
+    notify(
+        [action.created_by], kind="action_done", event_key=f"action-entry:{entry_id}",
+        subject=f"Action {action.reference} is done",
+        body=f"{actor.name} completed “{action.title}” on case {action.case.reference} "
+             f"({action.case.title}). The result:\n\n{action.result}",
+        link=action_link(action), case=action.case, exclude=actor,
+    )
 
 
 def notify_newly_overdue(flag_ids: list[int]) -> None:

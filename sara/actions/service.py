@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from sara import policy
 from sara.actions.models import ACTION_STATUSES, LIVE_STATUSES, PRIORITIES, Action, ActionEntry
-from sara.actions.notify import action_link, notify_newly_overdue, owners
+from sara.actions.notify import action_link, notify_done, notify_newly_overdue, owners
 from sara.audit import consultation
 from sara.audit import service as audit
 from sara.auth.models import User
@@ -241,11 +241,14 @@ def change_status(action: Action, actor: User, to_status: str, text: str | None,
         action.completed_dt = None
     _touch(action)
     db.session.flush()
-    _entry(action, actor, "status", text or None, from_status=from_status, to_status=to_status)
+    entry = _entry(action, actor, "status", text or None, from_status=from_status,
+                   to_status=to_status)
     label = ACTION_STATUSES[to_status].lower()
     verb = "Reopened" if from_status not in LIVE_STATUSES else f"Moved to {label}"
     _timeline(action, actor, f"{verb}: action {action.reference} “{action.title}”"
               + (f". {text}" if text else ""))
+    if to_status == "done":
+        notify_done(action, actor, entry.id)
     # The overdue flag follows at once: resolved when done or cancelled, raised again on reopening.
     _recheck_overdue(action)
 

@@ -22,6 +22,7 @@ from sara.cases.models import (
     PlannedTactic,
     ProblemCase,
 )
+from sara.cases.notify import notify_partner_note
 from sara.cases.taxonomy import (
     ANALYSIS_FIELDS,
     CLOSURE_REASONS,
@@ -415,4 +416,7 @@ def add_note(case: ProblemCase, user: User, text: str) -> CaseEvent:
     text = (text or "").strip()
     if not text:
         raise CaseRuleError("Enter the note", field="text")
-    return _record(case, user, "note", summary=text)
+    note = _record(case, user, "note", summary=text)
+    db.session.flush()
+    notify_partner_note(case, user, note)
+    return note

@@ -18,7 +18,7 @@ from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
 from sara.core.rules import RuleError
 from sara.core.types import today, utcnow
-from sara.evaluation import figures
+from sara.evaluation import figures, notify
 from sara.evaluation.models import (
     DELIVERY,
     DISPLACEMENT_TYPES,
@@ -242,6 +242,7 @@ def submit(evaluation: Evaluation, actor, expected_version: int | None = None) -
     evaluation.submitted_by_id = actor.id
     db.session.flush()
     _record(evaluation.case, actor, "Submitted the evaluation for sign-off")
+    notify.notify_submitted(evaluation, actor)
 
 
 class CaseStudyNotPublishable(EvaluationError):
@@ -279,6 +280,7 @@ def approve(evaluation: Evaluation, supervisor, comments: str | None = None,
     db.session.flush()
     note = f": {comments.strip()}" if comments and comments.strip() else ""
     _record(case, supervisor, f"Approved the evaluation{note}")
+    notify.notify_approved(evaluation, supervisor, comments)
     if evaluation.is_good_practice and not case.case_study.is_published:
         library_service.publish_case_study(case, supervisor, before="approving")
     scan_case_flags([evaluation.case_id])
@@ -312,6 +314,7 @@ def return_to_draft(evaluation: Evaluation, supervisor, comments: str,
     evaluation.decided_by_id = supervisor.id
     db.session.flush()
     _record(evaluation.case, supervisor, f"Returned the evaluation to draft: {comments.strip()}")
+    notify.notify_returned(evaluation, supervisor, comments)
     scan_case_flags([evaluation.case_id])
 
 

@@ -19,6 +19,7 @@ from sara.core.types import utcnow
 from sara.extensions import db
 from sara.orgs.models import Organisation
 from sara.partners.models import SHARE_LEVELS, CaseShare
+from sara.partners.notify import notify_shared
 
 
 class SharingError(RuleError):
@@ -97,6 +98,7 @@ def _share(case: ProblemCase, actor: User, level: str, *, organisation=None, use
     db.session.flush()
     _disclose(case, actor, share, "shared",
               f"Shared the case with {share.recipient_name} at {share.level_label.lower()} level")
+    notify_shared(case, actor, share)
     return share
 
 
