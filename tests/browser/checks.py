@@ -5,8 +5,8 @@ for Content-Security-Policy violations (the `securitypolicyviolation` events and
 reports), measures sideways scrolling at 375 px wide, and keeps a screenshot of each width.
 
 `KNOWN_ISSUES` lists the failures already reported (issue 14 section 5), by page name, with the
-numbers measured when they were listed. A known failure does not stop the journey: the test is
-reported as XFAIL with the measured numbers (tests/browser/conftest.py), so the defect stays
+numbers measured when they were listed. A failure does not stop the journey. At its end, a test with
+new failures fails, listing them all; one with only known failures is reported as XFAIL with the measured numbers (tests/browser/conftest.py), so the defect stays
 visible. A listed failure that no longer happens fails the test: take it off the list.
 """
 
@@ -40,6 +40,21 @@ document.addEventListener('securitypolicyviolation', (e) => {
 #: Known failures, by the page names the journeys give check_page: {check: why}. A check is
 #: "scroll" (sideways scrolling at 375 px), "axe:<rule id>" or "csp".
 KNOWN_ISSUES: dict[str, dict[str, str]] = {
+    # Measured 3 December 2026 on the demo data; "widest" names the elements that stick out.
+    "case page": {
+        "scroll": "issue 14 section 5: the stage steps (li.app-stages__item) reach 385-387 px, "
+                  "and on cases with people the people table (table.govuk-table) 556 px",
+    },
+    "shared case, people withheld": {
+        "scroll": "issue 14 section 5 (case page): the stage steps (li.app-stages__item) reach "
+                  "387 px",
+    },
+    "admin organisations": {
+        "scroll": "not in issue 14's list: the organisations table reaches 463 px",
+    },
+    "admin users": {
+        "scroll": "issue 14 section 5 (admin users): the users table reaches 704 px",
+    },
     "lookup result on a phone": {
         "fold": "issue 14: the four search fields stack on a phone and push the caller's status "
                 "below the first screenful ('Repeat ASB victim' ends 940 px down an 812 px screen)",
@@ -68,13 +83,16 @@ class Checker:
     test_name: str
     steps: int = 0
     known: list[Finding] = field(default_factory=list)
+    #: Failures not in KNOWN_ISSUES: the journey goes on, and the test fails at its end with all
+    new: list[Finding] = field(default_factory=list)
 
     @property
     def folder(self) -> Path:
         return ARTEFACTS / _file_name(self.test_name)
 
     def check_page(self, page, name: str) -> None:
-        """Every check on the page as it is now; fails on a failure not in KNOWN_ISSUES."""
+        """Every check on the page as it is now. A failure not in KNOWN_ISSUES fails the test
+        once the journey is over (so one run shows every page's failures)."""
         self.steps += 1
         page.wait_for_load_state("load")
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -100,7 +118,8 @@ class Checker:
             if not any(finding.check == check for finding in findings):
                 new.append(Finding(name, check, "listed in KNOWN_ISSUES but no longer happens: "
                                                 "take it off the list"))
-        assert not new, f"{where}\n" + "\n".join(map(str, new))
+        self.new += [Finding(finding.page, finding.check, f"{finding.detail} ({where})")
+                     for finding in new]
 
 
 def axe_findings(page, name: str) -> list[Finding]:

@@ -128,6 +128,7 @@ def sign_in(new_page):
 def check(request):
     """`check.page(page, name)`: axe, CSP, 375 px and screenshots (tests/browser/checks.py)."""
     checker = Checker(request.node.name)
+    shutil.rmtree(checker.folder, ignore_errors=True)
     request.node.sara_checker = checker
     checker.page = checker.check_page
     return checker
@@ -135,12 +136,20 @@ def check(request):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """A journey that passed except for failures already in KNOWN_ISSUES is reported XFAIL,
-    with what was measured, so the defects stay in sight until they are fixed."""
+    """A journey with page failures not in KNOWN_ISSUES fails, listing them all; one that passed
+    except for failures already listed is reported XFAIL with what was measured, so the defects
+    stay in sight until they are fixed."""
     outcome = yield
     report = outcome.get_result()
     checker = getattr(item, "sara_checker", None)
-    if call.when == "call" and report.passed and checker is not None and checker.known:
+    if call.when != "call" or checker is None:
+        return
+    if checker.new:
+        failures = "\n".join(map(str, checker.new))
+        report.outcome = "failed"
+        report.longrepr = (f"{report.longrepr}\n\n" if report.longrepr else "") + (
+            f"Pages that failed their checks (not in KNOWN_ISSUES):\n{failures}")
+    elif report.passed and checker.known:
         report.outcome = "skipped"
         report.wasxfail = "known issues (issue 14 section 5): " + " | ".join(
             map(str, checker.known))
