@@ -43,7 +43,23 @@ KNOWN_ISSUES: dict[str, dict[str, str]] = {
     # Measured 3 December 2026 on the demo data; "widest" names the elements that stick out.
     "case page": {
         "scroll": "issue 14 section 5: the stage steps (li.app-stages__item) reach 385-387 px, "
-                  "and on cases with people the people table (table.govuk-table) 556 px",
+                  "and on some cases a table (the people's, the actions') 453-671 px",
+    },
+    "response": {
+        "scroll": "not in issue 14's list: the objectives and tactics table reaches 395 px",
+    },
+    "sharing": {
+        "scroll": "issue 14 section 5 (sharing): the access table reaches 419 px",
+    },
+    "case incidents": {
+        "scroll": "issue 14 section 5 (case incidents): the linked incidents table reaches 488 px",
+    },
+    "evaluation submitted": {
+        "scroll": "not in issue 14's list: a table on the submitted evaluation reaches 385 px",
+    },
+    "queue": {
+        "scroll": "issue 14 section 5 (queue): the queue's tables reach 444-504 px, the page "
+                  "763 px",
     },
     "shared case, people withheld": {
         "scroll": "issue 14 section 5 (case page): the stage steps (li.app-stages__item) reach "

@@ -109,12 +109,13 @@ def new_page(chromium, live):
 
 @pytest.fixture
 def sign_in(new_page):
-    """`sign_in("officer")`: a new page of that demo user, signed in through the sign-in form."""
+    """`sign_in("officer")`: a new page of that demo user (a role in USERS, or an email), signed
+    in through the sign-in form."""
 
     def signed_in(role: str):
         page = new_page()
         page.goto("/login")
-        page.fill("input[name=email]", USERS[role])
+        page.fill("input[name=email]", USERS.get(role, role))
         page.fill("input[name=password]", PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state("load")
@@ -151,5 +152,5 @@ def pytest_runtest_makereport(item, call):
             f"Pages that failed their checks (not in KNOWN_ISSUES):\n{failures}")
     elif report.passed and checker.known:
         report.outcome = "skipped"
-        report.wasxfail = "known issues (issue 14 section 5): " + " | ".join(
+        report.wasxfail = "known issues (tests/browser/checks.py KNOWN_ISSUES): " + " | ".join(
             map(str, checker.known))
