@@ -57,3 +57,59 @@ def test_create_user_refuses_unknown_org_short_password_and_wrong_role(app, poli
                   "--role", "officer", env=env)
     assert result.exit_code != 0 and "police organisation" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+# --- mistakes: one clear line and exit code 2, never a traceback --------------------------------
+
+def _refused(result, words: str) -> None:
+    """The command was refused as a mistake: exit code 2, one line saying so, no traceback."""
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit), result.exception  # not an uncaught error
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], result.output
+    assert "Traceback" not in result.output
+
+
+def _csv(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_text("incident_ref,occurred_at,category,is_asb,location\n")
+    return str(path)
+
+
+def test_import_incidents_mistakes_are_one_line(app, tmp_path, police, make_org):
+    make_org("Other Constabulary")
+    db.session.commit()
+    _refused(_run(app, "import-incidents", _csv(tmp_path), "--format", "cad"),
+             "Name the police organisation with --org")
+    _refused(_run(app, "import-incidents", _csv(tmp_path), "--format", "cad", "--org", "Nowhere"),
+             "No police organisation called 'Nowhere'")
+    _refused(_run(app, "import-incidents", str(tmp_path / "missing.csv"), "--format", "cad"),
+             "does not exist")
+    _refused(_run(app, "import-incidents", _csv(tmp_path), "--format", "xml"),
+             "Invalid value for '--format'")
+
+
+def test_import_incidents_of_a_file_that_is_not_text_is_refused_in_one_line(app, tmp_path,
+                                                                            police):
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\xff\xd8\xff\xe0 not a csv \x00\x9f")
+    result = _run(app, "import-incidents", str(path), "--format", "cad")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "not a readable CSV file" in result.output
+
+
+def test_other_commands_mistakes_are_one_line(app, police, officer):
+    db.session.commit()
+    env = {"SARA_PASSWORD": "a very long passphrase"}
+    _refused(_run(app, "create-user", "a@example.org", "--name", "A", "--org", "Nowhere",
+                  "--role", "officer", env=env), "No organisation called 'Nowhere'")
+    _refused(_run(app, "create-user", "b@example.org", "--name", "B", "--org",
+                  "Test Constabulary", "--role", "officer", env={"SARA_PASSWORD": "short"}),
+             "at least 12")
+    _refused(_run(app, "create-org", "Test Constabulary", "--kind", "police"), "already exists")
+    _refused(_run(app, "create-org", "Somewhere", "--kind", "bakery"), "Invalid value")
+    _refused(_run(app, "grant-system-admin", officer.email), "Only an admin")
+    _refused(_run(app, "grant-system-admin", "nobody@example.org"), "No user with the email")
+    _refused(_run(app, "create-token", "nobody@example.org"), "No active user")
+    _refused(_run(app, "scan", "everything"), "Invalid value")
+    _refused(_run(app, "no-such-command"), "No such command")
