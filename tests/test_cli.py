@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
+
 import sqlalchemy as sa
 
+from sara.audit.models import AuditEvent
 from sara.auth.models import User
+from sara.demo.seed import CALL_HANDLER, SUPERVISOR
 from sara.extensions import db
 from sara.orgs.models import Neighbourhood, Organisation
 from tests.conftest import login
@@ -113,3 +118,31 @@ def test_other_commands_mistakes_are_one_line(app, police, officer):
     _refused(_run(app, "create-token", "nobody@example.org"), "No active user")
     _refused(_run(app, "scan", "everything"), "Invalid value")
     _refused(_run(app, "no-such-command"), "No such command")
+
+
+def test_reset_demo_password_prints_a_new_one_once_audited_and_kept(app, client, make_user):
+    path = Path(app.instance_path) / "demo-passwords.txt"
+    path.unlink(missing_ok=True)
+    user = make_user("supervisor", email=SUPERVISOR)
+    db.session.commit()
+
+    result = _run(app, "reset-demo-password", SUPERVISOR.upper())
+    assert result.exit_code == 0, result.output
+    said = next(line for line in result.output.splitlines() if line.startswith("New password"))
+    password = said.split()[-1]
+    assert login(client, SUPERVISOR, password).status_code == 302
+    event = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.record_ref == SUPERVISOR, AuditEvent.action == "alteration")).one()
+    assert "command line" in event.summary and event.user_id is None
+    assert password not in str(event.details)
+    # Kept with the others, for whoever loses the output
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert ["supervisor", SUPERVISOR, password] in [
+        line.split() for line in path.read_text().splitlines()]
+    assert user.must_change_password is False
+
+
+def test_reset_demo_password_refuses_other_users(app, officer):
+    db.session.commit()
+    _refused(_run(app, "reset-demo-password", officer.email), "not a demo user")
+    _refused(_run(app, "reset-demo-password", CALL_HANDLER), "No demo user")

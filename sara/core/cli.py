@@ -141,20 +141,39 @@ def revoke_system_admin(email: str) -> str:
 
 
 @sara_cli.command("seed-demo")
-@_unit_of_work
-def seed_demo() -> list[str]:
-    """Load demo organisations, users and cases, once: a database with data is left alone."""
-    # Here, not at the top: the demo data (3,000 lines, 60 ms to import) is for this command
-    # alone, and the web app and the worker, which import this module, never need it.
-    from sara.demo.seed import already_seeded, seed
+def seed_demo() -> None:
+    """Load demo organisations, users and cases, once: a database with data is left alone. The
+    passwords are printed, and kept in a file in instance/ that only this user can read."""
+    # Here, not at the top: the demo data (3,000 lines, 60 ms to import) is for the demo
+    # commands alone, and the web app and the worker, which import this module, never need it.
+    from sara.demo.seed import already_seeded, keep_passwords, password_file, seed
 
-    if already_seeded():
-        return ["Demo data already present: nothing to do."]
-    passwords = seed()
+    if unit_of_work.command(already_seeded)():
+        kept = password_file()
+        click.echo("Demo data already present: nothing to do."
+                   + (f" The demo passwords are in {kept}." if kept.exists() else ""))
+        return
+    passwords = unit_of_work.command(seed)()
+    path = keep_passwords(passwords)  # once committed: never passwords of users not saved
     width = max(len(email) for email in passwords)
-    return ["Demo data loaded. Demo users and their passwords (shown only this once):",
-            *(f"  {role:<13} {email:<{width}}  {password}"
-              for email, (role, password) in passwords.items())]
+    click.echo("Demo data loaded. Demo users and their passwords:")
+    for email, (role, password) in passwords.items():
+        click.echo(f"  {role:<13} {email:<{width}}  {password}")
+    click.echo(f"They are also in {path} (readable only by you); "
+               "`flask --app wsgi sara reset-demo-password EMAIL` gives a user a new one.")
+
+
+@sara_cli.command("reset-demo-password")
+@click.argument("email")
+def reset_demo_password(email: str) -> None:
+    """Give a demo user a new password and print it, once (it is also kept with the others)."""
+    from sara.demo.seed import keep_passwords, reset_password
+
+    role, password = unit_of_work.command(reset_password)(email)
+    email = auth_service.normalise_email(email)
+    path = keep_passwords({email: (role, password)})
+    click.echo(f"New password for {email}: {password}")
+    click.echo(f"Shown only this once here; also kept in {path}.", err=True)
 
 
 @sara_cli.command("scan")
