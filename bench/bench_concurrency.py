@@ -98,8 +98,8 @@ class Server:
                     [VENV / "celery", "-A", "worker.celery_app", *command, "--loglevel=WARNING"],
                     cwd=ROOT, env=self.env, stdout=log, stderr=log))
         self.processes.append(subprocess.Popen(
-            [VENV / "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
-             "--threads", "8", "wsgi:app"], cwd=ROOT, env=self.env, stdout=log, stderr=log))
+            [VENV / "gunicorn", "--config", ROOT / "gunicorn.conf.py",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "8", "wsgi:app"], cwd=ROOT, env=self.env, stdout=log, stderr=log))
         for _ in range(150):
             try:
                 requests.get(self.url("/login"), timeout=10)
@@ -138,7 +138,8 @@ def _user_loop(server: Server, email: str, until: float, results: dict, lock: th
         if kind == "case page":
             response = http.get(server.url(f"/cases/{reference}"))
         elif kind == "lookup":
-            response = http.get(server.url("/lookup"), params={"name": random.choice(NAMES)})
+            response = http.post(server.url("/lookup"),
+                                 data={"name": random.choice(NAMES), "csrf_token": token})
         elif kind == "search":
             response = http.get(server.url("/search"), params={"q": random.choice(WORDS)})
         else:

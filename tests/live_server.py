@@ -149,8 +149,11 @@ class LiveServer:
                             ["beat", "--schedule", str(self.instance / "celerybeat-schedule")]):
                 self._spawn([BIN / "celery", "-A", "worker.celery_app", *command,
                              "--loglevel=WARNING"], log)
-        # As bin/run serves it: one process, eight threads.
-        self._spawn([BIN / "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
+        # As bin/run serves it: one process, eight threads, its access log format (a checkout
+        # from before gunicorn.conf.py has none).
+        config = self.root / "gunicorn.conf.py"
+        self._spawn([BIN / "gunicorn", *(["--config", config] if config.exists() else []),
+                     "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
                      "--threads", str(self.threads), "--access-logfile", "-",
                      "--graceful-timeout", "10", "wsgi:app"], log)
         log.close()

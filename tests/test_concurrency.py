@@ -122,7 +122,7 @@ def _browse(server: LiveServer, email: str, until: float, seed: int, results, lo
             if kind == "case page":
                 response = user.get(f"/cases/{reference}")
             elif kind == "lookup":
-                response = user.get("/lookup", params={"name": rng.choice(NAMES)})
+                response = user.post("/lookup", {"name": rng.choice(NAMES)})
             elif kind == "search":
                 response = user.get("/search", params={"q": rng.choice(WORDS)})
             else:

@@ -1,7 +1,9 @@
 """The demo seed: `flask --app wsgi sara seed-demo` and sara.demo.seed."""
 
+import stat
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -580,3 +582,19 @@ def test_seed_gives_every_dashboard_chart_eighteen_months_of_data():
                                               for s in repeat.series), strict=True)]
     assert sum(v > 0 for v in raised) >= 5, raised
     assert sum(f.value for f in repeat.series[1].figures) >= 2, "some resolved since"
+
+
+def test_seed_demo_keeps_the_passwords_in_a_file_only_the_user_can_read(app):
+    path = Path(app.instance_path) / "demo-passwords.txt"
+    path.unlink(missing_ok=True)
+
+    result = app.test_cli_runner().invoke(args=["sara", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert str(path) in result.output  # said where they are kept
+    kept = path.read_text()
+    for demo in DEMO_USERS:
+        # The same password as printed, on the same line as the email
+        printed = next(line for line in result.output.splitlines() if demo.email in line)
+        assert [demo.role, demo.email, printed.split()[-1]] in [
+            line.split() for line in kept.splitlines()]

@@ -49,7 +49,7 @@ def test_a_caller_with_two_asb_incidents_is_a_repeat_victim_before_any_worker_ra
         _incident(police, officer, [(caller, "victim")], days)
     assert _flags() == 0  # no scan has run: nothing is stored
 
-    page = browser(handler).get("/lookup?phone=07700900777").get_data(as_text=True)
+    page = browser(handler).post("/lookup", {"phone": "07700900777"}).get_data(as_text=True)
     assert "Repeat ASB victim" in page and "No flags" not in page
     assert "2 ASB incidents in the last 365 days (threshold 2)" in page
 
@@ -74,7 +74,7 @@ def test_a_stored_flag_the_rule_no_longer_supports_is_not_reported(police, offic
                                                        "window_days": 365},
                         raised_dt=utcnow() - timedelta(days=300)))
     db.session.flush()
-    page = browser(handler).get("/lookup?phone=07700900778").get_data(as_text=True)
+    page = browser(handler).post("/lookup", {"phone": "07700900778"}).get_data(as_text=True)
     assert "Repeat ASB victim" not in page and "No flags" in page
 
 
@@ -82,7 +82,7 @@ def test_one_incident_is_not_a_repeat_and_crime_is_not_asb(police, officer, hand
     caller = _person(police, "Ian Once", "07700 900779")
     _incident(police, officer, [(caller, "victim")], 10)
     _incident(police, officer, [(caller, "victim")], 20, is_asb=False)
-    page = browser(handler).get("/lookup?phone=07700900779").get_data(as_text=True)
+    page = browser(handler).post("/lookup", {"phone": "07700900779"}).get_data(as_text=True)
     assert "Repeat ASB victim" not in page
 
 
@@ -93,7 +93,7 @@ def test_five_complainants_about_one_problem_each_show_the_case_review(
     signed_in = browser(handler)
 
     def shown(n: int) -> bool:
-        page = signed_in.get(f"/lookup?phone=07700 90080{n}").get_data(as_text=True)
+        page = signed_in.post("/lookup", {"phone": f"07700 90080{n}"}).get_data(as_text=True)
         return "ASB case review threshold reached" in page
 
     for days, person in enumerate(complainants[:4], start=3):

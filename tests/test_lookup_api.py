@@ -40,29 +40,57 @@ def caller(police):
 
 def test_call_handler_sees_repeat_and_vulnerable_status_at_once(browser, make_user, caller):
     handler = browser(make_user("call_handler"))
-    html = handler.get("/lookup?phone=+44 7700 900111").get_data(as_text=True)
+    html = handler.post("/lookup", {"phone": "+44 7700 900111"}).get_data(as_text=True)
     assert "1 match" in html and "Margaret Oakley" in html
     assert "Repeat ASB victim" in html and "2 ASB incidents in the last 365 days" in html
     # The incidents counted, so that the call handler can tell the caller which they were.
     assert "L-0: ASB" in html and "L-1: ASB" in html
     assert "Vulnerable: Age" in html and "Vulnerable: Isolation" in html
-    assert "1 match" in handler.get("/lookup?name=margaret").get_data(as_text=True)
-    assert "1 match" in handler.get("/lookup?postcode=ln25ab").get_data(as_text=True)
-    assert "1 match" in handler.get("/lookup?address=4 monks rd").get_data(as_text=True)
-    assert "0 matches" in handler.get("/lookup?name=Nobody").get_data(as_text=True)
+    assert "1 match" in handler.post("/lookup", {"name": "margaret"}).get_data(as_text=True)
+    assert "1 match" in handler.post("/lookup", {"postcode": "ln25ab"}).get_data(as_text=True)
+    assert "1 match" in handler.post("/lookup", {"address": "4 monks rd"}).get_data(as_text=True)
+    assert "0 matches" in handler.post("/lookup", {"name": "Nobody"}).get_data(as_text=True)
     rows = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.record_ref == caller.reference, AuditEvent.action == "consultation")).all()
     assert len(rows) == 4
 
 
+def test_the_lookup_is_a_post_that_shows_the_form_again_with_what_was_asked(browser, make_user,
+                                                                              caller):
+    handler = browser(make_user("call_handler"))
+    html = handler.post("/lookup", {"name": "margaret", "postcode": "LN2 5AB"}).get_data(
+        as_text=True)
+    assert "1 match" in html and 'method="post"' in html and 'name="csrf_token"' in html
+    assert 'value="margaret"' in html and 'value="LN2 5AB"' in html
+
+
+def test_a_lookup_without_its_csrf_token_is_refused(browser, make_user, caller):
+    handler = browser(make_user("call_handler"))
+    response = handler.post("/lookup", {"name": "margaret"}, csrf=False)
+    assert response.status_code == 400 and "Margaret Oakley" not in response.get_data(as_text=True)
+
+
+def test_a_lookup_in_the_url_searches_nothing(browser, make_user, caller):
+    # Names and phone numbers in a URL reach access logs and browser history: an old link or
+    # bookmark is sent to the empty form, which asks again.
+    handler = browser(make_user("call_handler"))
+    response = handler.get("/lookup?name=margaret&phone=07700900111")
+    assert response.status_code == 303 and response.headers["Location"] == "/lookup"
+    html = handler.get("/lookup").get_data(as_text=True)
+    assert "match" not in html and "Margaret" not in html
+    assert not db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.record_ref == caller.reference, AuditEvent.action == "consultation")).all()
+
+
 def test_partners_cannot_look_people_up(browser, make_user, make_org, caller):
     partner = browser(make_user("partner", org=make_org("Council", kind="local_authority")))
-    assert partner.get("/lookup?name=margaret").status_code == 403
+    assert partner.get("/lookup").status_code == 403
+    assert partner.post("/lookup", {"name": "margaret"}).status_code == 403
 
 
 def test_other_forces_people_are_not_found(browser, make_user, make_org, caller):
     other = make_user("call_handler", org=make_org("Other Constabulary"))
-    html = browser(other).get("/lookup?name=margaret").get_data(as_text=True)
+    html = browser(other).post("/lookup", {"name": "margaret"}).get_data(as_text=True)
     assert "0 matches" in html and "Margaret" not in html.split("0 matches")[1]
 
 

@@ -69,7 +69,7 @@ def test_an_address_is_found_by_words_anywhere_in_it(police, people, address, fo
 
 
 def test_the_page_finds_a_caller_by_surname_alone(police, people, browser, make_user):
-    page = browser(make_user("call_handler")).get("/lookup?name=Larkspur")
+    page = browser(make_user("call_handler")).post("/lookup", {"name": "Larkspur"})
     assert "Amira Larkspur" in page.get_data(as_text=True)
 
 
@@ -84,7 +84,7 @@ def test_each_hit_shows_the_open_cases_the_viewer_may_see_with_the_officer_in_ch
                                   created_by_id=officer.id))
     db.session.flush()
     handler = make_user("call_handler")
-    page = browser(handler).get("/lookup?name=Larkspur").get_data(as_text=True)
+    page = browser(handler).post("/lookup", {"name": "Larkspur"}).get_data(as_text=True)
     assert open_case.reference in page and "Drinking on Monks Road" in page
     assert f"officer in charge: {officer.name}" in page
     assert closed.reference not in page
@@ -93,15 +93,15 @@ def test_each_hit_shows_the_open_cases_the_viewer_may_see_with_the_officer_in_ch
                                   "title": "Drinking on Monks Road", "officer": officer.name}]
     # Another force's user finds no one of this force, and so none of its cases.
     other = make_user("call_handler", org=make_org("Humberside Police"))
-    assert "Drinking on Monks Road" not in browser(other).get(
-        "/lookup?name=Larkspur").get_data(as_text=True)
+    assert "Drinking on Monks Road" not in browser(other).post(
+        "/lookup", {"name": "Larkspur"}).get_data(as_text=True)
 
 
 def test_record_an_incident_for_a_caller_comes_with_the_caller_filled_in(
         police, people, browser, make_user):
     caller = people["Amira Larkspur"]
     handler = browser(make_user("call_handler"))
-    page = handler.get("/lookup?name=Larkspur").get_data(as_text=True)
+    page = handler.post("/lookup", {"name": "Larkspur"}).get_data(as_text=True)
     link = f"/incidents/new?person={caller.reference}"
     assert f'href="{link}"' in page and "Record an incident for Amira Larkspur" in page
     form = handler.get(link).get_data(as_text=True)

@@ -329,6 +329,19 @@ def set_password(user: User, password: str) -> None:
     db.session.flush()
 
 
+def set_password_from_command_line(user: User, password: str) -> None:
+    """Give `user` a new password from the command line (which has no acting user), audited;
+    the user signs in with it as it is. Nothing signed in with the old one still works."""
+    revoked = _set_new_password(user, password)
+    user.must_change_password = False
+    audit.record("alteration", user=None, record_type="user", record_ref=user.email,
+                 summary=f"Set a new password for {user.email} (command line): every session "
+                         f"ended and {_tokens(revoked)} revoked",
+                 details={"changes": [{"field": "password", "before": "(hidden)",
+                                       "after": "(hidden)"}], "tokens_revoked": revoked})
+    db.session.flush()
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """The user changes their own password, giving the current one. Raises WrongPassword (the
     caller counts it towards the throttle) or PasswordError."""

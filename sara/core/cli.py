@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from sara.api import tokens
 from sara.auth import service as auth_service
 from sara.core import unit_of_work
+from sara.core.rules import RuleError
 from sara.extensions import db
 from sara.flags.jobs import JOBS
 from sara.incidents import service as incident_service
@@ -21,7 +22,40 @@ from sara.orgs.models import ORG_KINDS
 from sara.roles import ROLES
 from sara.search.indexing import refresh_all
 
-sara_cli = AppGroup("sara", help="SARA casebook administration commands.")
+
+class Mistake(click.ClickException):
+    """What the command was asked cannot be done (an unknown name, a refused value): one line
+    on stderr and exit code 2, as for a wrong option."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True, file=file)
+
+
+class SaraGroup(AppGroup):
+    """The `sara` commands, whose mistakes all end the same way, in this one place: a rule the
+    domain refuses (RuleError), a file that cannot be opened, a wrong option or argument become
+    one line and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Mistake:
+            raise
+        except RuleError as error:
+            raise Mistake(error.message) from error
+        except click.UsageError as error:
+            # click's own usage text is three lines; one is enough, with where to look.
+            where = f"'{error.ctx.command_path} --help'" if error.ctx else "--help"
+            raise Mistake(f"{error.format_message()} (see {where})") from error
+        except OSError as error:
+            if error.filename is None:
+                raise
+            raise Mistake(f"{error.filename}: {error.strerror}") from error
+
+
+sara_cli = SaraGroup("sara", help="SARA casebook administration commands.")
 
 
 def _unit_of_work(command):
@@ -46,12 +80,9 @@ def _unit_of_work(command):
 @_unit_of_work
 def create_org(name: str, kind: str, neighbourhoods: tuple[str, ...]) -> str:
     """Create an organisation."""
-    try:
-        organisation = org_service.create_organisation(name, kind)
-        for neighbourhood in neighbourhoods:
-            org_service.add_neighbourhood(organisation, neighbourhood)
-    except org_service.OrganisationError as error:
-        raise click.ClickException(str(error)) from error
+    organisation = org_service.create_organisation(name, kind)
+    for neighbourhood in neighbourhoods:
+        org_service.add_neighbourhood(organisation, neighbourhood)
     return f"Created organisation {organisation.name} ({organisation.kind_label})."
 
 
@@ -68,20 +99,17 @@ def create_user(email: str, name: str, org_name: str, role: str, is_system_admin
     """Create a user. The password comes from SARA_PASSWORD, or a prompt."""
     organisation = org_service.find_organisation(org_name)
     if organisation is None:
-        raise click.ClickException(f"No organisation called {org_name!r}")
+        raise Mistake(f"No organisation called {org_name!r}")
     if is_system_admin and role != "admin":
-        raise click.UsageError("--system needs --role admin")
-    try:
-        # Check what can be checked before asking for a password nobody will use.
-        auth_service.check_role_fits_organisation(role, organisation)
-        password = os.environ.get("SARA_PASSWORD") or click.prompt(
-            "Password", hide_input=True, confirmation_prompt=True
-        )
-        user = auth_service.create_user(
-            email=email, name=name, organisation=organisation, role=role, password=password
-        )
-    except auth_service.UserError as error:
-        raise click.ClickException(str(error)) from error
+        raise Mistake("--system needs --role admin")
+    # Check what can be checked before asking for a password nobody will use.
+    auth_service.check_role_fits_organisation(role, organisation)
+    password = os.environ.get("SARA_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    user = auth_service.create_user(
+        email=email, name=name, organisation=organisation, role=role, password=password
+    )
     if is_system_admin:
         auth_service.set_system_admin(user, True)
     return (f"Created {user.role_label.lower()} {user.email} in {organisation.name}"
@@ -95,11 +123,8 @@ def grant_system_admin(email: str) -> str:
     """Make an existing admin a system administrator. Only ever done here, never from the web."""
     user = auth_service.find_user_by_email(email)
     if user is None:
-        raise click.ClickException(f"No user with the email {email}")
-    try:
-        changed = auth_service.set_system_admin(user, True)
-    except auth_service.UserError as error:
-        raise click.ClickException(str(error)) from error
+        raise Mistake(f"No user with the email {email}")
+    changed = auth_service.set_system_admin(user, True)
     return f"{user.email} is {'now' if changed else 'already'} a system administrator."
 
 
@@ -110,26 +135,45 @@ def revoke_system_admin(email: str) -> str:
     """Take the system administrator capability away; they stay their organisation's admin."""
     user = auth_service.find_user_by_email(email)
     if user is None:
-        raise click.ClickException(f"No user with the email {email}")
+        raise Mistake(f"No user with the email {email}")
     changed = auth_service.set_system_admin(user, False)
     return f"{user.email} is {'no longer' if changed else 'not'} a system administrator."
 
 
 @sara_cli.command("seed-demo")
-@_unit_of_work
-def seed_demo() -> list[str]:
-    """Load demo organisations, users and cases, once: a database with data is left alone."""
-    # Here, not at the top: the demo data (3,000 lines, 60 ms to import) is for this command
-    # alone, and the web app and the worker, which import this module, never need it.
-    from sara.demo.seed import already_seeded, seed
+def seed_demo() -> None:
+    """Load demo organisations, users and cases, once: a database with data is left alone. The
+    passwords are printed, and kept in a file in instance/ that only this user can read."""
+    # Here, not at the top: the demo data (3,000 lines, 60 ms to import) is for the demo
+    # commands alone, and the web app and the worker, which import this module, never need it.
+    from sara.demo.seed import already_seeded, keep_passwords, password_file, seed
 
-    if already_seeded():
-        return ["Demo data already present: nothing to do."]
-    passwords = seed()
+    if unit_of_work.command(already_seeded)():
+        kept = password_file()
+        click.echo("Demo data already present: nothing to do."
+                   + (f" The demo passwords are in {kept}." if kept.exists() else ""))
+        return
+    passwords = unit_of_work.command(seed)()
+    path = keep_passwords(passwords)  # once committed: never passwords of users not saved
     width = max(len(email) for email in passwords)
-    return ["Demo data loaded. Demo users and their passwords (shown only this once):",
-            *(f"  {role:<13} {email:<{width}}  {password}"
-              for email, (role, password) in passwords.items())]
+    click.echo("Demo data loaded. Demo users and their passwords:")
+    for email, (role, password) in passwords.items():
+        click.echo(f"  {role:<13} {email:<{width}}  {password}")
+    click.echo(f"They are also in {path} (readable only by you); "
+               "`flask --app wsgi sara reset-demo-password EMAIL` gives a user a new one.")
+
+
+@sara_cli.command("reset-demo-password")
+@click.argument("email")
+def reset_demo_password(email: str) -> None:
+    """Give a demo user a new password and print it, once (it is also kept with the others)."""
+    from sara.demo.seed import keep_passwords, reset_password
+
+    role, password = unit_of_work.command(reset_password)(email)
+    email = auth_service.normalise_email(email)
+    path = keep_passwords({email: (role, password)})
+    click.echo(f"New password for {email}: {password}")
+    click.echo(f"Shown only this once here; also kept in {path}.", err=True)
 
 
 @sara_cli.command("scan")
@@ -203,7 +247,7 @@ def create_token(email: str, name: str, days: int) -> None:
     """Create a personal API token for a user and print it, once."""
     user = auth_service.find_user_by_email(email)
     if user is None or not user.is_enabled:
-        raise click.ClickException(f"No active user with the email {email}")
+        raise Mistake(f"No active user with the email {email}")
     row, token = tokens.create_token(user, name, days)
     unit_of_work.commit()
     click.echo(token)

@@ -105,6 +105,7 @@ never allocated.
 from __future__ import annotations
 
 import csv
+import os
 import secrets
 import tempfile
 from datetime import UTC, date, datetime, time, timedelta
@@ -112,6 +113,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask import current_app
 
 from sara.actions import service as action_service
 from sara.actions.models import Action
@@ -122,6 +124,7 @@ from sara.cases import service as case_service
 from sara.cases.models import CaseEvent, ProblemCase
 from sara.cases.taxonomy import STAGE_ORDER
 from sara.core.references import person_reference
+from sara.core.rules import RuleError
 from sara.core.types import local_zone, today, utcnow
 from sara.evaluation import service as evaluation_service
 from sara.evaluation.models import Evaluation
@@ -193,6 +196,10 @@ DEMO_USERS = [
     DemoUser(PROBATION_OFFICER, "Marcus Bell", "partner", PROBATION),
     DemoUser(COUNCIL_ADMIN, "Rachel Ibbotson", "admin", COUNCIL),
 ]
+
+#: The file in instance/ that keeps the demo users' passwords, readable only by its owner
+PASSWORDS_FILENAME = "demo-passwords.txt"
+
 
 
 # --- problem cases -----------------------------------------------------------------------------
@@ -2788,6 +2795,61 @@ def _seed_users(organisations):
             users[demo.email].is_system_admin = True
         passwords[demo.email] = (demo.role, password)
     return users, passwords
+
+
+class DemoError(RuleError):
+    """A demo-only command asked about someone who is not a demo user."""
+
+
+def reset_password(email: str) -> tuple[str, str]:
+    """A new password for the demo user `email`: (their role, the password). Flushes; the
+    caller commits, then keeps it (`keep_passwords`)."""
+    email = auth_service.normalise_email(email)
+    if email not in {demo.email for demo in DEMO_USERS}:
+        raise DemoError(f"{email} is not a demo user: this only resets the demo's accounts "
+                        "(an administrator sends anyone else a reset link)")
+    user = auth_service.find_user_by_email(email)
+    if user is None:
+        raise DemoError(f"No demo user {email} here: the demo data is not loaded "
+                        "(flask --app wsgi sara seed-demo)")
+    password = secrets.token_urlsafe(12)
+    auth_service.set_password_from_command_line(user, password)
+    return user.role, password
+
+
+def password_file() -> Path:
+    """Where the demo's passwords are kept for the person who ran the demo, and only them."""
+    return Path(current_app.instance_path) / PASSWORDS_FILENAME
+
+
+def keep_passwords(passwords: dict[str, tuple[str, str]]) -> Path:
+    """Write {email: (role, password)} into the password file (mode 0600), replacing the lines
+    of those users and keeping the others'. Returns its path."""
+    path = password_file()
+    kept: dict[str, tuple[str, str]] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            fields = line.split()
+            if len(fields) == 3 and not line.startswith("#"):
+                kept[fields[1]] = (fields[0], fields[2])
+    kept.update(passwords)
+    width = max(len(email) for email in kept)
+    text = "".join([
+        "# SARA casebook demo users and their passwords. Delete this file once you have them;\n",
+        "# `flask --app wsgi sara reset-demo-password EMAIL` gives a user a new one.\n",
+        *(f"{role:<13} {email:<{width}}  {password}\n"
+          for email, (role, password) in kept.items()),
+    ])
+    # Created unreadable by anyone else (mkstemp's 0600), then put in place in one step.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".demo-passwords-")
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
 
 
 _OPENING_FIELDS = ("title", "problem_type", "location_text", "latitude", "longitude",

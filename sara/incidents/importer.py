@@ -140,8 +140,13 @@ def _rows(source, expected: list[str]) -> Iterator[tuple[int, dict | None, RowEr
 
 
 def count_rows(source) -> int:
+    """The data rows, for a progress bar; 0 for a file that is not readable CSV (the import
+    then says why)."""
     with _open(source) as handle:
-        return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+        try:
+            return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+        except (UnicodeDecodeError, csv.Error):
+            return 0
 
 
 # --- validating --------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def test_with_redis_stopped_pages_answer_and_an_allocation_is_emailed_once_when_
         assert signed_in.get(path).status_code == 200, path
     # Signing in (whose throttle counts in Redis) still works.
     call_handler = Browser(web.test_client(), handler)
-    assert call_handler.get("/lookup?name=Smith").status_code == 200
+    assert call_handler.post("/lookup", {"name": "Smith"}).status_code == 200
 
     response = signed_in.post(f"/cases/{case.reference}/actions/new",
                               data=_action_form(f"user:{colleague.id}"))
