@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from sara.auth.models import User
@@ -57,3 +58,34 @@ def test_create_user_refuses_unknown_org_short_password_and_wrong_role(app, poli
                   "--role", "officer", env=env)
     assert result.exit_code != 0 and "police organisation" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize(("role", "kind", "message"), [
+    ("officer", "local_authority", "An officer must belong to a police organisation"),
+    ("supervisor", "local_authority", "A supervisor must belong to a police organisation"),
+    ("call_handler", "local_authority", "A call handler must belong to a police organisation"),
+    ("partner", "police", "A partner must belong to a partner organisation, not a police force"),
+])
+def test_a_role_that_does_not_fit_is_named_in_good_english(app, make_org, role, kind, message):
+    make_org("Somewhere", kind=kind)
+    db.session.commit()
+    result = _run(app, "create-user", "x@example.org", "--name", "X", "--org", "Somewhere",
+                  "--role", role, env={"SARA_PASSWORD": "a very long passphrase"})
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_every_role_has_its_article():
+    from sara.roles import ROLES, role_with_article
+
+    assert {role: role_with_article(role) for role in ROLES} == {
+        "officer": "an officer", "supervisor": "a supervisor", "partner": "a partner",
+        "call_handler": "a call handler", "admin": "an administrator"}
+
+
+def test_an_unknown_role_is_refused_in_words(police):
+    from sara.auth import service as auth_service
+
+    with pytest.raises(auth_service.UserError) as refused:
+        auth_service.check_role_fits_organisation("overlord", police)
+    assert str(refused.value) == ("Choose a role: officer, supervisor, partner, call handler or "
+                                  "administrator")
