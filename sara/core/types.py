@@ -34,14 +34,16 @@ def date_in_words(value: date | str | None) -> str:
     flag's evidence. Text that is not a date is given back as it is."""
     if value is None or value == "":
         return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(local_zone()).date()
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            day = date.fromisoformat(value[:10])
         except ValueError:
             return value
-    return f"{value.day} {value:%B %Y}"
+    elif isinstance(value, datetime):
+        day = value.astimezone(local_zone()).date()
+    else:
+        day = value
+    return f"{day.day} {day:%B %Y}"
 
 
 class UTCDateTime(TypeDecorator):
