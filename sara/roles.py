@@ -32,6 +32,16 @@ def roles_for_kind(is_police: bool) -> dict[str, str]:
 
 
 def role_with_article(role: str) -> str:
-    """'an officer', 'a supervisor', 'an administrator': for messages about a role."""
+    """'an officer', 'a supervisor', 'an administrator': for messages about a role. Every
+    message that names a role in a sentence goes through this or roles_in_words, never the
+    role's key ('call_handler') or an "A {role}" of its own."""
     label = ROLES[role].lower()
     return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+
+
+def roles_in_words(roles, conjunction: str = "or") -> str:
+    """'officer, supervisor or call handler': role labels in a sentence, in ROLES' order."""
+    labels = [label.lower() for role, label in ROLES.items() if role in set(roles)]
+    if len(labels) < 2:
+        return "".join(labels)
+    return f"{', '.join(labels[:-1])} {conjunction} {labels[-1]}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import socket
 import time
 from email import message_from_bytes
@@ -307,6 +308,25 @@ def test_header_badge_counts_my_overdue_actions(setup, browser):
     html = browser(people["council_a"]).get("/actions/organisation").get_data(as_text=True)
     assert 'data-testid="overdue-badge">2<' in html
     assert "3 actions, <strong>2 overdue</strong>" in html
+
+
+def test_the_header_badge_opens_the_list_it_counts(setup, browser):
+    """The badge and "My actions" agree: an action allocated to my organisation as a whole is
+    mine to pick up, and one allocated to a named colleague is theirs."""
+    case, people, orgs = setup
+    late = today() - dt.timedelta(days=2)
+    _due(_make(case, people["owner"], f"org:{orgs['council'].id}", title="For the council"), late)
+    _due(_make(case, people["owner"], f"user:{people['council_a'].id}", title="For Cara"), late)
+    _due(_make(case, people["owner"], f"user:{people['council_b'].id}", title="For Cody"), late)
+    cara = browser(people["council_a"])
+    home = cara.get("/notifications").get_data(as_text=True)
+    assert 'data-testid="overdue-badge">2<' in home
+    badge_link = re.search(
+        r'href="([^"]+)"[^>]*>\s*Actions\s*<strong[^>]*data-testid="overdue-badge"', home)
+    assert badge_link, "the badge is inside the Actions link"
+    listed = cara.get(badge_link.group(1)).get_data(as_text=True)
+    assert "2 actions, <strong>2 overdue</strong>" in listed
+    assert "For the council" in listed and "For Cara" in listed and "For Cody" not in listed
 
 
 def test_action_lists_sort_by_due_date_status_and_case(setup, browser):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -215,3 +216,23 @@ def test_deactivating_a_user_ends_their_session_at_once(client, officer):
     officer.is_enabled = False
     db.session.commit()
     assert client.get("/cases").status_code == 302
+
+
+# --- where each role lands ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("role", "home"), [
+    ("call_handler", "/lookup"),
+    ("officer", "/cases/mine"),
+    ("supervisor", "/queue"),
+    ("admin", "/admin/users"),
+])
+def test_each_role_lands_on_its_home_after_sign_in_and_from_the_service_name(
+        client, make_user, role, home):
+    """A call handler's home is the caller lookup, not the case list's thirteen filters."""
+    user = make_user(role)
+    signed_in = login(client, user, follow=True)
+    assert signed_in.request.path == home
+    page = signed_in.get_data(as_text=True)
+    service_link = re.search(r'<a href="([^"]+)" class="govuk-[a-z-]*header__homepage-link"', page)
+    assert service_link, "the header links the service name"
+    assert client.get(service_link.group(1), follow_redirects=True).request.path == home

@@ -420,3 +420,34 @@ def test_the_stages_in_the_stage_filter_are_the_sara_stages(b):
 
     options = [o.attrs["value"] for o in page.find_all("option") if o.inside("select", name="stage")]
     assert options == ["", *STAGE_ORDER]
+
+
+# --- date filters ------------------------------------------------------------------------------
+
+def test_date_filters_are_day_month_and_year_boxes_and_old_links_still_work(b, make_case):
+    """As on every other form; a dashboard's ?opened_from=2026-06-01 link still filters, and
+    shows the date in the boxes."""
+    old = make_case(title="Opened in March")
+    old.created_dt = old.created_dt.replace(month=3, day=2)
+    new = make_case(title="Opened in June")
+    db.session.commit()
+
+    boxes = "opened_from=1&opened_from=6&opened_from=2026"
+    page = Page(b.get(f"/cases?{boxes}"))
+    assert references(page) == [new.reference]
+    assert not page.error_summary
+    inputs = [e for e in page.find_all("input") if e.attrs.get("name") == "opened_from"]
+    assert [(i.attrs.get("id"), i.attrs.get("value")) for i in inputs] == [
+        ("opened_from-day", "1"), ("opened_from-month", "6"), ("opened_from-year", "2026")]
+    # Sorting keeps all three boxes.
+    sort_links = [e.attrs["href"] for e in page.find_all("a") if e.inside("th")]
+    assert sort_links and all(boxes in link for link in sort_links)
+
+    linked = Page(b.get("/cases?opened_from=2026-06-01"))
+    assert references(linked) == [new.reference]
+    assert [i.attrs.get("value") for i in linked.find_all("input")
+            if i.attrs.get("name") == "opened_from"] == ["1", "6", "2026"]
+
+    bad = Page(b.get("/cases?opened_from=31&opened_from=2&opened_from=2026"))
+    assert "Opened on or after must be a real date" in bad.error_summary
+    assert set(references(bad)) == {old.reference, new.reference}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from sara.audit.models import AuditEvent
@@ -146,3 +147,34 @@ def test_reset_demo_password_refuses_other_users(app, officer):
     db.session.commit()
     _refused(_run(app, "reset-demo-password", officer.email), "not a demo user")
     _refused(_run(app, "reset-demo-password", CALL_HANDLER), "No demo user")
+
+
+@pytest.mark.parametrize(("role", "kind", "message"), [
+    ("officer", "local_authority", "An officer must belong to a police organisation"),
+    ("supervisor", "local_authority", "A supervisor must belong to a police organisation"),
+    ("call_handler", "local_authority", "A call handler must belong to a police organisation"),
+    ("partner", "police", "A partner must belong to a partner organisation, not a police force"),
+])
+def test_a_role_that_does_not_fit_is_named_in_good_english(app, make_org, role, kind, message):
+    make_org("Somewhere", kind=kind)
+    db.session.commit()
+    result = _run(app, "create-user", "x@example.org", "--name", "X", "--org", "Somewhere",
+                  "--role", role, env={"SARA_PASSWORD": "a very long passphrase"})
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_every_role_has_its_article():
+    from sara.roles import ROLES, role_with_article
+
+    assert {role: role_with_article(role) for role in ROLES} == {
+        "officer": "an officer", "supervisor": "a supervisor", "partner": "a partner",
+        "call_handler": "a call handler", "admin": "an administrator"}
+
+
+def test_an_unknown_role_is_refused_in_words(police):
+    from sara.auth import service as auth_service
+
+    with pytest.raises(auth_service.UserError) as refused:
+        auth_service.check_role_fits_organisation("overlord", police)
+    assert str(refused.value) == ("Choose a role: officer, supervisor, partner, call handler or "
+                                  "administrator")

@@ -451,8 +451,8 @@ def test_the_case_list_filters_by_opening_and_closing_dates_and_outcome(world, b
     assert _count_on(html) == 0
     html = supervisor.get("/cases?opened_from=yesterday&closed_to=2026-02-30").get_data(
         as_text=True)
-    assert "Opened on or after must be a real date, like 2026-03-31" in html
-    assert "Closed on or before must be a real date, like 2026-03-31" in html
+    assert "Opened on or after must be a real date, with a day, month and year" in html
+    assert "Closed on or before must be a real date, with a day, month and year" in html
     assert _count_on(html) == 3
     html = supervisor.get("/cases?opened_from=2026-03-01&opened_to=2026-01-01").get_data(
         as_text=True)

@@ -632,3 +632,25 @@ def test_review_and_sign_off_scans_use_the_current_rule_and_record_its_version(
     tasks.run_scan.run("reviews")
     flag = db.session.scalar(sa.select(Flag).where(Flag.kind == "evaluation_unsigned"))
     assert flag.case_id == case.id and flag.rule_version == 3 and flag.evidence["days"] == 3
+
+
+def test_flags_give_dates_as_the_pages_do(browser, make_user, make_case, officer):
+    """'due on 15 June 2026', as every page writes a date, not '2026-06-15'."""
+    from sara.actions import service as action_service
+    from sara.flags.scan import scan_action_overdue, scan_review_overdue
+
+    case = make_case(title="Dated problem")
+    case.next_review_date = today() - timedelta(days=7)
+    action = action_service.create_action(case, officer, {
+        "title": "Clear the alley", "description": "", "tactic_category": "situational",
+        "triangle_side": "location", "allocation": f"user:{officer.id}", "priority": "high",
+        "due_date": today() + timedelta(days=3)})
+    action.due_date = today() - timedelta(days=2)
+    db.session.flush()
+    scan_review_overdue()
+    scan_action_overdue()
+    db.session.commit()
+    html = browser(make_user("supervisor")).get("/flags").get_data(as_text=True)
+    assert "past the next review date (10 June 2026)" in html
+    assert f"Action {action.reference} overdue: it was due on 15 June 2026" in html
+    assert "2026-06-10" not in html and "2026-06-15" not in html

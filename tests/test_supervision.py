@@ -219,12 +219,29 @@ def test_the_queue_lists_what_the_rules_select(browser, team):
     # The late sign-off is marked; the review that fell due today says so.
     late_row = [e for e in page.find_all("tr") if c["assessment_submitted_late"].reference in e.text]
     assert "Over 14 days" in late_row[0].text and "20 days" in late_row[0].text
-    due_today = [e for e in page.find_all("tr") if c["response_due_today"].reference in e.text]
-    assert "Due today" in due_today[0].text
-    never = [e for e in page.find_all("tr") if c["scanning_never_reviewed_old"].reference in e.text]
-    assert "Never" in never[0].text and "12 days" in never[0].text
+    # (Why each review is due: test_each_due_review_says_why_in_words_that_agree.)
     # Each evaluation awaiting sign-off links to the case's evaluation page.
     assert f'href="/cases/{c["assessment_submitted"].reference}/evaluation"' in page.html
+
+
+def test_each_due_review_says_why_in_words_that_agree(browser, team):
+    """Not "Next review 27 Jun 2026" beside "Overdue 7 days": the row says which part of the rule
+    made the case due, with the numbers that rule used."""
+    c = team.cases
+    page = Page(browser(team.supervisor).get("/queue"))
+
+    def why(key) -> str:
+        cells = [e for e in page.find_all(data_testid="why-due")
+                 if c[key].reference in (e.parent.text if e.parent else "")]
+        assert len(cells) == 1, key
+        return cells[0].text
+
+    assert "Overdue" not in page.find_all(data_testid="reviews-due")[0].text
+    # Reviewed 35 days ago; its next review date (in 10 days) has not come.
+    assert why("analysis_reviewed_long_ago") == "No supervisor review for 35 days"
+    assert why("scanning_never_reviewed_old") == "Never reviewed: opened 40 days ago"
+    assert why("response_past_review_date") == "Next review date 16 June 2026 has passed"
+    assert why("response_due_today") == "No supervisor review for 28 days"
 
 
 def test_the_table_counts_by_stage_and_evaluation(browser, team, police):
@@ -538,3 +555,19 @@ def test_links_carry_only_known_filters(browser, team):
     allowed = {"neighbourhood", "stage", "status", "review", "evaluation", "unevaluated"}
     for _, href, _ in queue_links(page):
         assert set(parse_qs(urlsplit(href).query)) <= allowed, href
+
+
+def test_the_review_rule_gives_every_reason_that_holds():
+    from datetime import date, datetime
+
+    from sara.flags.rules import ReviewDue, review_due
+
+    now, today = datetime(2026, 6, 17, 8, 30), date(2026, 6, 17)
+    both = review_due(is_open=True, last_reviewed=now - timedelta(days=40), created=now,
+                      next_review_date=date(2026, 6, 1), now=now, today=today, days=28)
+    assert both == ReviewDue(days_unreviewed=40, is_never_reviewed=False,
+                             passed_review_date=date(2026, 6, 1))
+    assert review_due(is_open=True, last_reviewed=now - timedelta(days=3), created=now,
+                      next_review_date=today, now=now, today=today, days=28) is None
+    assert review_due(is_open=False, last_reviewed=None, created=now - timedelta(days=90),
+                      next_review_date=None, now=now, today=today, days=28) is None

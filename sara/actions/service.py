@@ -295,10 +295,13 @@ def filtered_actions(user, scope: str, include_finished: bool = False,
                      is_overdue_only: bool = False, neighbourhood_id: int | None = None,
                      on: date | None = None) -> sa.Select:
     """The actions of one of the lists ('mine', 'organisation', 'allocated', or 'all' the user
-    can see) that pass the filters. The dashboard counts with this same query."""
+    can see) that pass the filters. The dashboard and the header badge count with this same
+    query. 'mine' is what the user is to do: allocated to them, or to their organisation as a
+    whole (anyone there may pick it up), not to a named colleague."""
     query = policy.visible_actions(user)
     if scope == "mine":
-        query = query.where(Action.allocated_user_id == user.id)
+        query = query.where(sa.or_(Action.allocated_user_id == user.id,
+                                   Action.allocated_organisation_id == user.organisation_id))
     elif scope == "organisation":
         in_org = sa.select(User.id).where(User.organisation_id == user.organisation_id)
         query = query.where(sa.or_(Action.allocated_organisation_id == user.organisation_id,
@@ -345,10 +348,5 @@ def count_actions(user, scope: str, include_finished: bool = False,
 
 
 def overdue_count(user) -> int:
-    """Overdue actions allocated to the user or to their organisation (the header badge)."""
-    query = policy.visible_actions(user).where(
-        Action.status.in_(LIVE_STATUSES), Action.due_date < today(),
-        sa.or_(Action.allocated_user_id == user.id,
-               Action.allocated_organisation_id == user.organisation_id),
-    )
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    """The header badge: the overdue actions of the list it links to, "My actions"."""
+    return count_actions(user, "mine", is_overdue_only=True)

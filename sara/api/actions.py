@@ -39,7 +39,7 @@ from sara.core.forms import MAX_TEXT
 from sara.extensions import db
 
 SCOPES = {
-    "mine": "Allocated to you",
+    "mine": "Allocated to you, or to your organisation as a whole",
     "organisation": "Allocated to your organisation or anyone in it",
     "allocated": "Allocated by you",
 }
@@ -282,7 +282,8 @@ PATHS = {
             "summary": "Actions across every case you can see",
             "description": f"At most {LIST_LIMIT}, soonest due first unless sorted otherwise.",
             "parameters": [
-                _query("scope", SCOPES, "mine (default): allocated to you; organisation: to "
+                _query("scope", SCOPES, "mine (default): allocated to you, or to your "
+                                        "organisation as a whole; organisation: to "
                                         "your organisation or anyone in it; allocated: by you."),
                 _query("sort", service.ACTION_SORTS, "Sort by due date (default), status or "
                                                      "case."),

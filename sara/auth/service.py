@@ -26,7 +26,7 @@ from sara.core import unit_of_work
 from sara.core.rules import RuleError
 from sara.core.types import utcnow
 from sara.extensions import db
-from sara.roles import POLICE_ONLY_ROLES, ROLES, role_with_article
+from sara.roles import POLICE_ONLY_ROLES, ROLES, role_with_article, roles_in_words
 
 #: last_seen is written at most this often, so reading a page is not a write every time
 _LAST_SEEN_GRANULARITY = timedelta(seconds=60)
@@ -183,13 +183,13 @@ MIN_PASSWORD_LENGTH = 12
 
 def check_role_fits_organisation(role: str, organisation) -> None:
     if role not in ROLES:
-        raise UserError(f"Role must be one of: {', '.join(ROLES)}", field="role")
+        raise UserError(f"Choose a role: {roles_in_words(ROLES)}", field="role")
     if role in POLICE_ONLY_ROLES and not organisation.is_police:
         raise UserError(f"{role_with_article(role).capitalize()} must belong to a police "
                         "organisation", field="role")
     if role == "partner" and organisation.is_police:
-        raise UserError("A partner must belong to a partner organisation, not a police force",
-                        field="role")
+        raise UserError(f"{role_with_article(role).capitalize()} must belong to a partner "
+                        "organisation, not a police force", field="role")
 
 
 def check_password_strength(password: str) -> None:

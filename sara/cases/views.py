@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     abort,
@@ -15,8 +13,8 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
-from wtforms import SelectField, StringField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from wtforms import SelectField
 
 from sara import policy
 from sara.actions.service import case_actions
@@ -37,7 +35,7 @@ from sara.cases.forms import (
 )
 from sara.cases.taxonomy import ANALYSIS_FIELDS, PROBLEM_TYPES, STAGE_ORDER, STAGES, STATUSES
 from sara.core import exports, unit_of_work
-from sara.core.forms import BaseForm
+from sara.core.forms import BaseForm, DateFilterField
 from sara.core.rules import flash_refusal, show_on_form
 from sara.core.types import today
 from sara.evaluation import figures
@@ -53,31 +51,26 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 # --- list --------------------------------------------------------------------------------------
 
-class _DayField(StringField):
-    """A day typed as 2026-03-31 (the form the dashboard's links use). A bad one is reported by
-    name and ignored, like any other filter."""
+class _DayField(DateFilterField):
+    """A day in the GOV.UK day, month and year boxes, or as 2026-03-31 (the form the dashboard's
+    links and old bookmarks use). A bad one is reported by name and ignored, like any other
+    filter; so is a year outside 1900 to 2200, which bounds nothing and could overflow."""
 
     def __init__(self, label, **kwargs):
-        kwargs.setdefault("widget", GovTextInput())
-        kwargs.setdefault("description", "For example, 2026-03-31")
+        kwargs.setdefault("description", "For example, 31 3 2026")
         super().__init__(label, **kwargs)
 
     def process_formdata(self, valuelist):
-        raw = (valuelist[0] if valuelist else "").strip()
-        self.raw_data = [raw]
-        self.data = None
-        if not raw:
-            return
         try:
-            day = date.fromisoformat(raw) if len(raw) == 10 else None
-        except ValueError:
-            day = None
-        if day is None or not 1900 <= day.year <= 2200:
-            raise ValueError(f"{self.label.text} must be a real date, like 2026-03-31")
-        self.data = day
-
-    def _value(self):
-        return self.raw_data[0] if self.raw_data else ""
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a real date, with a day, month and "
+                             "year") from exc
+        if self.data is not None and not 1900 <= self.data.year <= 2200:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a real date, with a day, month and "
+                             "year")
 
 
 class CaseFilterForm(BaseForm):

@@ -6,6 +6,8 @@ a form error rather than a database error, and strips surrounding white space.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import DateField, Field, ValidationError
@@ -90,3 +92,23 @@ class GovDateField(DateField):
             super().process_formdata([" ".join(v.strip() for v in valuelist)] if valuelist else [])
         except ValueError as exc:
             raise ValueError("Enter a real date, with a day, month and year") from exc
+
+
+class DateFilterField(GovDateField):
+    """The GOV.UK day, month and year boxes of a GET filter, or one ISO date (2026-01-31), which
+    is what a link from elsewhere (a dashboard figure, an old bookmark) can carry. The search and
+    the case list both filter with it."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(valuelist) == 1 and valuelist[0].strip():
+            try:
+                self.data = date.fromisoformat(valuelist[0].strip())
+            except ValueError as exc:
+                # The widget reads raw_data as (day, month, year).
+                self.raw_data = [valuelist[0], "", ""]
+                self.data = None
+                raise ValueError("Enter a real date, with a day, month and year") from exc
+            parts = self.data
+            self.raw_data = [str(parts.day), str(parts.month), str(parts.year)]
+            return
+        super().process_formdata(valuelist)

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from sara import policy
 from sara.actions.service import overdue_count
+from sara.core.types import date_in_words
 from sara.flags.service import counted_incidents, describe
 from sara.notifications.service import unread_count
 
@@ -30,11 +31,8 @@ def format_datetime(value: datetime | str | None) -> str:
 
 
 def format_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = _local(value).date()
-    return f"{value.day} {value:%B %Y}"
+    """'30 December 2026' (the local day of a datetime)."""
+    return date_in_words(value)
 
 
 def multiline(value: str | None) -> Markup:

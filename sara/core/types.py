@@ -29,6 +29,23 @@ def today() -> date:
     return utcnow().astimezone(local_zone()).date()
 
 
+def date_in_words(value: date | str | None) -> str:
+    """'30 December 2026', as every page writes a day; also for the ISO text ('2026-12-30') of a
+    flag's evidence. Text that is not a date is given back as it is."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            day = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    elif isinstance(value, datetime):
+        day = value.astimezone(local_zone()).date()
+    else:
+        day = value
+    return f"{day.day} {day:%B %Y}"
+
+
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC and always returns aware UTC datetimes.
 

@@ -21,6 +21,9 @@ def home():
         return redirect(url_for("supervision.queue"))
     if current_user.role == "officer":
         return redirect(url_for("cases.my_cases"))
+    # A call handler answers callers: their work starts from the lookup, not the case list.
+    if current_user.role == "call_handler" and policy.can_lookup_people(current_user):
+        return redirect(url_for("lookup.lookup_page"))
     if policy.can_list_cases(current_user):
         return redirect(url_for("cases.case_list"))
     return render_template("core/home.html")

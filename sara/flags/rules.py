@@ -5,6 +5,7 @@ The same rules run as set-based SQL over every row in sara.flags.scan; tests pro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -30,14 +31,40 @@ RULE_DEFAULTS = {
 CLOSED_WITHOUT_EVALUATION_EXEMPT = ("duplicate", "transferred")
 
 
+@dataclass(frozen=True)
+class ReviewDue:
+    """Why an open case is due for review: one part of the rule holds, or both."""
+
+    #: Days since the last supervisor review (since the case was opened, if it never had one),
+    #: when that is more than the rule allows; else None
+    days_unreviewed: int | None
+    is_never_reviewed: bool
+    #: The next review date, when it has passed; else None
+    passed_review_date: date | None
+
+
+def review_due(*, is_open: bool, last_reviewed, created, next_review_date, now, today,
+               days: int) -> ReviewDue | None:
+    """Why the case is due for review, or None if it is not: an open case with no supervisor
+    review in `days` days, or past its next review date."""
+    if not is_open:
+        return None
+    last_seen = last_reviewed or created
+    is_unreviewed = last_seen < now - timedelta(days=days)
+    is_past_date = next_review_date is not None and next_review_date < today
+    if not (is_unreviewed or is_past_date):
+        return None
+    return ReviewDue(days_unreviewed=(now - last_seen).days if is_unreviewed else None,
+                     is_never_reviewed=last_reviewed is None,
+                     passed_review_date=next_review_date if is_past_date else None)
+
+
 def review_is_overdue(*, is_open: bool, last_reviewed, created, next_review_date, now, today,
                       days: int) -> bool:
     """An open case with no supervisor review in `days` days, or past its next review date."""
-    if not is_open:
-        return False
-    if next_review_date is not None and next_review_date < today:
-        return True
-    return (last_reviewed or created) < now - timedelta(days=days)
+    return review_due(is_open=is_open, last_reviewed=last_reviewed, created=created,
+                      next_review_date=next_review_date, now=now, today=today,
+                      days=days) is not None
 
 
 def evaluation_awaits_sign_off(*, status: str, submitted, now, days: int) -> bool:

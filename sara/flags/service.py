@@ -18,7 +18,7 @@ from sara.core import outbox
 from sara.core.paging import Paged
 from sara.core.rules import RuleError
 from sara.core.sql import month_bucket, month_range
-from sara.core.types import utcnow
+from sara.core.types import date_in_words, utcnow
 from sara.extensions import db
 from sara.flags.models import Flag, FlagRule
 from sara.flags.rules import EDITABLE_RULES, RULE_TITLES, current_rule, forget_rules
@@ -79,10 +79,11 @@ def describe(flag: Flag) -> str:
         return (f"ASB case review threshold reached: {ev.get('complaints')} complaints by one "
                 f"person in {ev.get('window_days')} days (threshold {ev.get('threshold')})")
     if flag.kind == "action_overdue":
-        return f"Action {ev.get('action')} overdue: it was due on {ev.get('due_date')}"
+        return (f"Action {ev.get('action')} overdue: it was due on "
+                f"{date_in_words(ev.get('due_date'))}")
     if flag.kind == "review_overdue":
         return (f"Overdue for review: no supervisor review in {ev.get('days')} days, or past "
-                f"the next review date ({ev.get('next_review_date') or 'none set'})")
+                f"the next review date ({date_in_words(ev.get('next_review_date')) or 'none set'})")
     if flag.kind == "evaluation_unsigned":
         return f"Evaluation awaiting sign-off for more than {ev.get('days')} days"
     if flag.kind == "closed_unevaluated":

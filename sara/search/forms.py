@@ -3,36 +3,15 @@ ignored."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField, ValidationError
 from wtforms.validators import Length, Optional
 
 from sara.cases.taxonomy import PROBLEM_TYPES, STAGES, STATUSES
-from sara.core.forms import BaseForm, GovDateField
+from sara.core.forms import BaseForm, DateFilterField
 from sara.library.forms import FilterSelect
 
 MAX_QUERY = 200
-
-
-class OpenedDateField(GovDateField):
-    """The GOV.UK day, month and year boxes, or one ISO date (2026-01-31), which is what a link
-    from elsewhere (a dashboard figure) can carry."""
-
-    def process_formdata(self, valuelist):
-        if valuelist and len(valuelist) == 1 and valuelist[0].strip():
-            try:
-                self.data = date.fromisoformat(valuelist[0].strip())
-            except ValueError as exc:
-                # The widget reads raw_data as (day, month, year).
-                self.raw_data = [valuelist[0], "", ""]
-                self.data = None
-                raise ValueError("Enter a real date, with a day, month and year") from exc
-            parts = self.data
-            self.raw_data = [str(parts.day), str(parts.month), str(parts.year)]
-            return
-        super().process_formdata(valuelist)
 
 
 class SearchForm(BaseForm):
@@ -54,9 +33,9 @@ class SearchForm(BaseForm):
                                  invalid="Choose a neighbourhood from the list")
     problem_type = FilterSelect("Problem type", PROBLEM_TYPES, "Any type",
                                 invalid="Choose a problem type from the list")
-    opened_from = OpenedDateField("Opened on or after", validators=[Optional()],
+    opened_from = DateFilterField("Opened on or after", validators=[Optional()],
                                   description="For example, 27 3 2026")
-    opened_to = OpenedDateField("Opened on or before", validators=[Optional()],
+    opened_to = DateFilterField("Opened on or before", validators=[Optional()],
                                 description="For example, 27 3 2026")
     submit = SubmitField("Search", widget=GovSubmitInput())
 

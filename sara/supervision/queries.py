@@ -28,7 +28,7 @@ from sara.core.types import local_zone, utcnow
 from sara.core.types import today as local_today
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
-from sara.flags.rules import current_rule
+from sara.flags.rules import ReviewDue, current_rule, review_due
 
 #: How many cases each list on the queue shows; the count above it links to the full list.
 QUEUE_ROWS = 50
@@ -59,7 +59,8 @@ class DueReview:
     case: ProblemCase
     #: The day the review fell due: the next review date, or 28 days after the last review
     due_on: date
-    days_overdue: int
+    #: Why it is due, by the review-overdue rule, for the page to say in words
+    why: ReviewDue
 
 
 @dataclass
@@ -111,10 +112,9 @@ def supervisor_queue(user, now: datetime | None = None, today: date | None = Non
 
 # --- the three lists ---------------------------------------------------------------------------
 
-def _due_on(last_seen: datetime, next_review_date: date | None, organisation_id: int) -> date:
+def _due_on(last_seen: datetime, next_review_date: date | None, days: int) -> date:
     """When the review fell due, by the rule (the owning force's) of
     sara.cases.queries.review_due."""
-    days = current_rule("review_overdue", organisation_id)[1]["days"]
     lapsed = (last_seen + timedelta(days=days)).astimezone(local_zone()).date()
     return min(lapsed, next_review_date) if next_review_date else lapsed
 
@@ -129,14 +129,19 @@ def _reviews_due(user, now, today, total: Count) -> CaseList:
     due = []
     for case_id, reference, last_reviewed, created, next_review, force in db.session.execute(
             query):
-        due_on = _due_on(last_reviewed or created, next_review, force)
-        due.append((due_on, reference, case_id))
-    due.sort()
-    shown = [case_id for _, _, case_id in due[:QUEUE_ROWS]]
+        days = current_rule("review_overdue", force)[1]["days"]
+        why = review_due(is_open=True, last_reviewed=last_reviewed, created=created,
+                         next_review_date=next_review, now=now, today=today, days=days)
+        if why is None:  # cannot happen: the same rule selected it
+            continue
+        due.append((_due_on(last_reviewed or created, next_review, days), reference, case_id,
+                    why))
+    due.sort(key=lambda row: row[:2])
+    shown = [case_id for _, _, case_id, _ in due[:QUEUE_ROWS]]
     cases = {c.id: c for c in db.session.scalars(
         sa.select(ProblemCase).where(ProblemCase.id.in_(shown)))}
-    rows = [DueReview(case=cases[case_id], due_on=due_on, days_overdue=(today - due_on).days)
-            for due_on, _, case_id in due[:QUEUE_ROWS]]
+    rows = [DueReview(case=cases[case_id], due_on=due_on, why=why)
+            for due_on, _, case_id, why in due[:QUEUE_ROWS]]
     # The total comes from the same filter as the table's per-neighbourhood counts.
     return CaseList(total=total, rows=rows)
 
