@@ -121,6 +121,6 @@ def test_officer_works_a_case_from_scanning_to_a_submitted_evaluation(sign_in, c
     check.page(page, "evaluation draft")
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator("main")).to_contain_text("Evaluation saved.")
-    page.get_by_role("button", name="Submit for sign-off").click()
-    expect(page.locator("main")).to_contain_text("Evaluation submitted for sign-off.")
+    page.get_by_role("button", name="Save and submit for sign-off").click()
+    expect(page.locator("main")).to_contain_text("Evaluation saved and submitted for sign-off.")
     check.page(page, "evaluation submitted")

@@ -58,8 +58,8 @@ def test_supervisor_reviews_returns_approves_and_finds_good_practice_in_the_libr
     owner.goto(f"/cases/{reference}/evaluation")
     expect(owner.locator("main")).to_contain_text("Say how long the after period ran")
     check.page(owner, "returned evaluation, as its owner")
-    owner.get_by_role("button", name="Submit for sign-off").click()
-    expect(owner.locator("main")).to_contain_text("Evaluation submitted for sign-off.")
+    owner.get_by_role("button", name="Save and submit for sign-off").click()
+    expect(owner.locator("main")).to_contain_text("Evaluation saved and submitted for sign-off.")
 
     # Approved, so published: in the library
     page.goto(f"/cases/{reference}/evaluation")
