@@ -163,6 +163,17 @@ def clock():
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_in_the_test_app(app):
+    """Tasks named by worker.tasks (shared tasks) run in the current Celery app. Any other Flask
+    app a test builds (importing worker.celery_app, a migration test's app) makes its own Celery
+    current, so a later test's `task.apply()` would run with that app's settings."""
+    celery = app.extensions["celery"]
+    celery.set_default()
+    celery.set_current()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _broker_not_quiet():
     """A failed hand-over quiets the outbox's fast path for a while, process-wide: one test's
     broker failure must not change what the next test sees."""
