@@ -405,36 +405,31 @@ def can_review_duplicates(user) -> bool:
 
 def get_duplicate_or_404(user, duplicate_id: int):
     """A possible duplicate of `user`'s force that they may decide; otherwise a 404."""
-    duplicate = None
-    if can_review_duplicates(user):
-        duplicate = db.session.scalar(sa.select(PossibleDuplicate).where(
-            PossibleDuplicate.id == duplicate_id,
-            PossibleDuplicate.organisation_id == user.organisation_id))
-    if duplicate is None:
+    return _decision_or_404(PossibleDuplicate, duplicate_id, can_review_duplicates(user), user)
+
+
+def _decision_or_404(model, record_id: int, may_decide: bool, user):
+    """A record of one of the force's decision queues, if `user` may decide it; else a 404."""
+    record = None
+    if may_decide:
+        record = db.session.scalar(sa.select(model).where(
+            model.id == record_id, model.organisation_id == user.organisation_id))
+    if record is None:
         abort(404)
-    return duplicate
+    return record
 
 
 # --- incidents ---------------------------------------------------------------------------------
 
 def can_review_same_incidents(user) -> bool:
-    """Whether `user` decides which reports are one episode (sara.incidents.episodes): as with
-    possible duplicate people, a supervisor or the admin of a police force, since the decision
-    changes what every flag counts."""
-    return (_is_signed_in(user) and user.organisation.is_police
-            and user.role in DUPLICATE_ROLES)
+    """Whether `user` decides which reports are one episode (sara.incidents.episodes): the same
+    people as decide possible duplicates, since the decision changes what every flag counts."""
+    return can_review_duplicates(user)
 
 
 def get_same_incident_link_or_404(user, link_id: int):
     """A proposed "same incident as" link of `user`'s force that they may decide; else a 404."""
-    link = None
-    if can_review_same_incidents(user):
-        link = db.session.scalar(sa.select(SameIncidentLink).where(
-            SameIncidentLink.id == link_id,
-            SameIncidentLink.organisation_id == user.organisation_id))
-    if link is None:
-        abort(404)
-    return link
+    return _decision_or_404(SameIncidentLink, link_id, can_review_same_incidents(user), user)
 
 
 #: Who may upload incident files for their force: a bad file touches many records at once.
