@@ -45,9 +45,8 @@ POLICE_UK_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longit
 CAD_COLUMNS = ["incident_ref", "occurred_at", "category", "is_asb", "location", "postcode",
                "latitude", "longitude", "caller_name", "caller_phone", "caller_address",
                "caller_dob", "description"]
-#: Columns a CAD file may carry; without them every caller is a member of the public.
-CAD_OPTIONAL_COLUMNS = ["caller_type"]
-#: How a CAD file may say who the caller was (sara.incidents.models.CALLER_TYPES)
+#: How a CAD file's optional caller_type column may say who the caller was
+#: (sara.incidents.models.CALLER_TYPES); without the column every caller is a member of the public
 _CALLER_TYPES = {"": "public", "public": "public", "member of the public": "public",
                  "professional": "professional"}
 ASB_CATEGORY = "Anti-social behaviour"
