@@ -87,13 +87,14 @@ class LiveServer:
     """gunicorn (and optionally a Celery worker and beat) on a database of its own.
 
     `database_url` None means SQLite in `instance`; `migration_url` is the role that owns the
-    tables (PostgreSQL), used for `flask db upgrade` only. `root` is the checkout to serve (a
+    tables (PostgreSQL), used for `flask db upgrade` only; `redis_url` None means the embedded
+    broker in `instance`. `root` is the checkout to serve (a
     worktree of an older commit, to measure what changed).
     """
 
     def __init__(self, instance: Path, database_url: str | None = None,
                  migration_url: str | None = None, *, with_worker: bool = False,
-                 root: Path = ROOT, threads: int = 8):
+                 redis_url: str | None = None, root: Path = ROOT, threads: int = 8):
         self.instance = Path(instance)
         self.instance.mkdir(parents=True, exist_ok=True)
         self.root = Path(root)
@@ -115,6 +116,11 @@ class LiveServer:
             env["DATABASE_URL"] = database_url
         if migration_url:
             env["MIGRATION_DATABASE_URL"] = migration_url
+        if redis_url:
+            # Broker and rate limits in Redis, as production has them; the caller gives it a
+            # database number of its own, so no other process takes its tasks.
+            env["REDIS_URL"] = redis_url
+            env["RATELIMIT_KEY_PREFIX"] = f"sara-live-{self.port}"
         self.env = env
 
     # --- life cycle ----------------------------------------------------------------------------

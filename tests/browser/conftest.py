@@ -9,15 +9,21 @@ never `playwright install`: the browser is the distribution's.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.live_server import PASSWORD, LiveServer, has_gunicorn, remove_instance
+from tests.conftest import IS_POSTGRES, _worker_id
+from tests.live_server import PASSWORD, LiveServer, has_gunicorn, remove_instance, scratch_postgres
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]
+#: The Redis database number the browser server's broker uses in the PostgreSQL + Redis run
+BROWSER_REDIS_DB = 11
 
 try:
     from playwright.sync_api import sync_playwright
@@ -69,15 +75,36 @@ def _skip_reason() -> str:
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory):
-    """The demo, served as in production: gunicorn on 127.0.0.1 and a real Celery worker."""
+    """The demo, served as in production: gunicorn on 127.0.0.1 and a real Celery worker, on
+    the suite's kind of database: SQLite with the embedded broker, or (DATABASE_URL and
+    REDIS_URL set) a PostgreSQL database of its own, with Redis as the broker."""
     instance = tmp_path_factory.mktemp("browser-live")
-    server = LiveServer(instance, with_worker=True)
-    server.start()
-    yield server
-    server.stop()
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(server.log_path, ARTEFACTS / "server.log")
-    remove_instance(instance)
+    with contextlib.ExitStack() as stack:
+        database = {}
+        if IS_POSTGRES:
+            base = os.environ["DATABASE_URL"]
+            owner_url, runtime_url = stack.enter_context(
+                scratch_postgres(base, f"{base.rsplit('/', 1)[-1]}_sara_{_worker_id()}_browser"))
+            database = {"database_url": runtime_url, "migration_url": owner_url,
+                        "redis_url": _own_redis_database(os.environ.get("REDIS_URL"))}
+        server = LiveServer(instance, with_worker=True, **database)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+            ARTEFACTS.mkdir(parents=True, exist_ok=True)
+            shutil.copy(server.log_path, ARTEFACTS / "server.log")
+            remove_instance(instance)
+
+
+def _own_redis_database(url: str | None) -> str | None:
+    """REDIS_URL on a database number of the browser server's own (the suite's workers use the
+    one REDIS_URL names), so no other process takes its tasks or shares its rate limits."""
+    if not url:
+        return None
+    parsed = urlsplit(url)
+    return urlunsplit(parsed._replace(path=f"/{BROWSER_REDIS_DB}"))
 
 
 @pytest.fixture(scope="session")
