@@ -480,7 +480,7 @@ def get_incident_or_404(user, incident_id: int):
     incident = db.session.scalar(visible_incidents(user).where(Incident.id == incident_id))
     if incident is None:
         abort(404)
-    consultation.viewed("incident", incident, summary=f"Viewed incident {incident.source_key}")
+    consultation.viewed("incident", incident, summary=f"Viewed incident {incident.reference}")
     return incident
 
 

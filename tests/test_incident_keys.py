@@ -166,3 +166,57 @@ def test_the_import_page_says_how_many_crimes_were_reclassified(app, tmp_path, p
     page = signed_in.get(f"/incidents/import/{job_id}").get_data(as_text=True)
     assert "Reclassified (crime type updated)" in page
     db.session.rollback()
+
+
+# --- one readable reference ----------------------------------------------------------------------
+
+LONG_CRIME_ID = "9a3f" * 16  # data.police.uk Crime IDs are 64 hexadecimal characters
+
+
+def test_a_police_uk_incident_has_one_readable_reference_everywhere(tmp_path, police, officer,
+                                                                     make_case, browser, api):
+    path = _file(tmp_path, "june.csv", POLICE_UK, [
+        f"{LONG_CRIME_ID},2026-01,Lincolnshire Police,Lincolnshire Police,-0.55,53.22,"
+        "On or near Park,E01026101,Lincoln 001B,Burglary,Under investigation,",
+        ",2026-01,Lincolnshire Police,Lincolnshire Police,-0.55,53.22,On or near Park,"
+        "E01026101,Lincoln 001B,Anti-social behaviour,,",
+    ])
+    importer.import_file(path, "police-uk", police.id)
+    asb, crime = sorted(_incidents(police), key=lambda i: i.category)
+    case = make_case()
+    db.session.commit()
+    signed_in = browser(officer)
+
+    listed = signed_in.get("/incidents").get_data(as_text=True)
+    assert f"PUK-{crime.id}" in listed and f"PUK-{asb.id}" in listed
+    assert LONG_CRIME_ID not in listed and asb.source_key not in listed
+    page = signed_in.get(f"/incidents/{asb.id}").get_data(as_text=True)
+    assert f"Incident PUK-{asb.id}" in page and asb.source_key not in page
+    # The Crime ID is shown once, as a detail, for finding the crime in data.police.uk's files.
+    page = signed_in.get(f"/incidents/{crime.id}").get_data(as_text=True)
+    assert f"Incident PUK-{crime.id}" in page and page.count(LONG_CRIME_ID) == 1
+    assert "data.police.uk Crime ID" in page
+
+    # The reference shown is the one to type, in any case, with or without its hyphen.
+    url = f"/cases/{case.reference}/incidents/link"
+    assert signed_in.post(url, data={"incident": f"puk{crime.id}"}).status_code == 302
+    linked = signed_in.get(f"/cases/{case.reference}/incidents").get_data(as_text=True)
+    assert f"PUK-{crime.id}" in linked and LONG_CRIME_ID not in linked
+    timeline = signed_in.get(f"/cases/{case.reference}/timeline").get_data(as_text=True)
+    assert f"Linked incident PUK-{crime.id}" in timeline
+
+    body = api(officer)("GET", f"/api/v1/incidents/{crime.id}").get_json()
+    assert (body["reference"], body["source_reference"]) == (f"PUK-{crime.id}", LONG_CRIME_ID)
+
+
+def test_a_reference_that_reads_as_a_police_uk_one_is_refused(tmp_path, police, officer, api):
+    path = _file(tmp_path, "cad.csv", CAD, [CAD_ROWS[0].replace("CAD-101", "PUK-7")])
+    with pytest.raises(importer.ImportRefused) as refused:
+        importer.import_file(path, "cad", police.id)
+    [error] = refused.value.result.errors
+    assert error.column == "incident_ref" and "data.police.uk reference" in error.reason
+    answer = api(officer)("POST", "/api/v1/incidents", json={
+        "source_reference": "puk-12", "category": "Rowdy behaviour", "is_asb": True,
+        "occurred_at": "2026-03-01T21:30:00Z", "location": "Ermine parade"})
+    assert answer.status_code == 422
+    assert "data.police.uk reference" in str(answer.get_json())

@@ -30,7 +30,7 @@ from sara.core.forms import MAX_TEXT
 from sara.core.types import local_zone
 from sara.extensions import db
 from sara.incidents import importer, queries, service
-from sara.incidents.models import CALLER_TYPES, Incident
+from sara.incidents.models import CALLER_TYPES, Incident, police_uk_number
 from sara.people.models import PERSON_ROLES
 from sara.people.service import PersonError, normalise_postcode
 
@@ -147,6 +147,9 @@ def _incident_values(body: dict, errors_: dict) -> dict:
     if key and key.upper().startswith("SARA-"):
         # SARA numbers the incidents that come without a reference of their own so.
         errors_["source_reference"] = "must not start with SARA-"
+    elif key and police_uk_number(key) is not None:
+        errors_["source_reference"] = ("must not have the form of a data.police.uk reference "
+                                       "(PUK-123)")
     elif key:
         values["source_key"] = key
     return values
@@ -155,7 +158,8 @@ def _incident_values(body: dict, errors_: dict) -> dict:
 def _incident_body(incident: Incident, people=None, cases=None) -> dict:
     body = {
         "id": incident.id,
-        "reference": incident.source_key,
+        "reference": incident.reference,
+        "source_reference": incident.source_key,
         "source": incident.source,
         "occurred_at": iso(incident.occurred_dt),
         "occurred_precision": incident.occurred_precision,
@@ -440,7 +444,13 @@ SCHEMAS = {
                      "location", "links"],
         "properties": {
             "id": {"type": "integer", "description": "The incident's number"},
-            "reference": {"type": "string", "description": "Its reference in its source"},
+            "reference": {"type": "string", "description":
+                          "The reference users see: its CAD or SARA number, or for "
+                          "data.police.uk rows PUK- and its id"},
+            "source_reference": {"type": "string", "description":
+                                 "Its key in its source: the CAD number, the data.police.uk "
+                                 "Crime ID, or for police.uk rows without one a hash of the "
+                                 "row"},
             "source": {"type": "string"},
             "occurred_at": {"type": "string"},
             "occurred_precision": {"type": "string", "enum": ["exact", "month"]},

@@ -32,7 +32,7 @@ _REFERENCE = {
     "case": lambda r: r.reference,
     "action": lambda r: r.reference,
     "person": lambda r: r.reference,
-    "incident": lambda r: r.source_key,
+    "incident": lambda r: r.reference,
     "flag": lambda r: f"flag:{r.id}",
     "user": lambda r: r.email,
     "audit_log": lambda r: r.email,  # a user whose activity was read

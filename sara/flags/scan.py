@@ -325,7 +325,7 @@ def repeat_victim_set(now, threshold: int, window_days: int, person_ids=None,
 
 def _evidence_item() -> sa.ColumnElement:
     """One counted incident in a flag's evidence: its reference, source, when and what."""
-    return json_object(reference=Incident.source_key, source=Incident.source,
+    return json_object(reference=Incident.reference, source=Incident.source,
                        occurred=iso_instant(Incident.occurred_dt), category=Incident.category)
 
 

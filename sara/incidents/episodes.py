@@ -182,11 +182,11 @@ def record_same(incident: Incident, other: Incident, actor) -> SameIncidentLink:
         raise EpisodeError("An incident cannot be a second report of itself",
                            field="reference")
     if other.organisation_id != incident.organisation_id:
-        raise EpisodeError(f"There is no incident {other.source_key} in this force",
+        raise EpisodeError(f"There is no incident {other.reference} in this force",
                            field="reference")
     if (other.same_as_id or other.id) == (incident.same_as_id or incident.id):
-        raise EpisodeError(f"{incident.source_key} is already recorded as the same incident as "
-                           f"{other.source_key}", field="reference")
+        raise EpisodeError(f"{incident.reference} is already recorded as the same incident as "
+                           f"{other.reference}", field="reference")
     later, earlier = sorted((incident, other), key=lambda i: (i.occurred_dt, i.id),
                             reverse=True)
     link = db.session.scalar(sa.select(SameIncidentLink).where(
@@ -205,7 +205,7 @@ def record_same(incident: Incident, other: Incident, actor) -> SameIncidentLink:
 
 def _audit(actor, link: SameIncidentLink, summary: str) -> None:
     audit.record("alteration", user=actor, record_type="incident",
-                 record_ref=link.incident.source_key,
-                 summary=summary.format(a=link.incident.source_key, b=link.other.source_key),
-                 details={"incident": link.incident.source_key,
-                          "same_as": link.other.source_key, "decision": link.status})
+                 record_ref=link.incident.reference,
+                 summary=summary.format(a=link.incident.reference, b=link.other.reference),
+                 details={"incident": link.incident.reference,
+                          "same_as": link.other.reference, "decision": link.status})

@@ -35,7 +35,7 @@ from sara.core.sql import upsert_insert
 from sara.core.types import local_zone
 from sara.extensions import db
 from sara.incidents import episodes
-from sara.incidents.models import Incident, IncidentImport, IncidentPerson
+from sara.incidents.models import Incident, IncidentImport, IncidentPerson, police_uk_number
 from sara.people import matching
 from sara.people.models import Person
 
@@ -248,6 +248,10 @@ def _cad_date(value: str) -> date | None:
 
 def _cad(line: int, row: dict, organisation_id: int) -> dict:
     ref = _text(row, "incident_ref", 80, required=True)
+    if police_uk_number(ref) is not None:
+        # Would read as another incident's reference (data.police.uk rows are shown so).
+        raise _Invalid("incident_ref", f"{ref!r} has the form of a data.police.uk reference "
+                                       "(PUK- and a number)")
     occurred = _cad_datetime(_text(row, "occurred_at", 40, required=True))
     is_asb_raw = _text(row, "is_asb", 10).lower()
     if is_asb_raw not in _TRUE | _FALSE:

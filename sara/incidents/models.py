@@ -3,9 +3,11 @@ export, or data.police.uk street-level files), and their links to people and cas
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sara.core.types import UTCDateTime, one_of, utcnow
@@ -17,6 +19,16 @@ SOURCES = {"form": "Recorded in SARA", "api": "API", "cad": "Command and control
 #: Who the caller is. A professional (a warden, a CCTV operator, a housing officer, a council
 #: line) reports for others: they are never counted as a victim or complainant.
 CALLER_TYPES = {"public": "Member of the public", "professional": "Professional or organisation"}
+#: data.police.uk rows have no reference a person can read or say (a 64-character Crime ID, or
+#: none), so they are shown, found and exported as this prefix and their number.
+POLICE_UK_PREFIX = "PUK-"
+_POLICE_UK_REFERENCE = re.compile(r"PUK-?(\d{1,18})", re.IGNORECASE)
+
+
+def police_uk_number(text: str) -> int | None:
+    """The incident number in a data.police.uk reference ("PUK-123"), or None."""
+    match = _POLICE_UK_REFERENCE.fullmatch(text.strip())
+    return int(match.group(1)) if match else None
 
 
 class Incident(Model):
@@ -56,6 +68,29 @@ class Incident(Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     people: Mapped[list[IncidentPerson]] = relationship(back_populates="incident")
+
+    @hybrid_property
+    def reference(self) -> str:
+        """The one reference users see: the CAD number or SARA number, or for data.police.uk
+        rows PUK- and the incident's number."""
+        if self.source == "police_uk":
+            return f"{POLICE_UK_PREFIX}{self.id}"
+        return self.source_key
+
+    @reference.inplace.expression
+    @classmethod
+    def _reference_expression(cls) -> sa.ColumnElement[str]:
+        return sa.case((cls.source == "police_uk",
+                        sa.literal(POLICE_UK_PREFIX) + sa.cast(cls.id, sa.String)),
+                       else_=cls.source_key)
+
+    @property
+    def police_uk_crime_id(self) -> str | None:
+        """data.police.uk's Crime ID, for finding the crime in its files (rows without one
+        have a hash of the row as their key, which means nothing to anyone)."""
+        if self.source == "police_uk" and not self.source_key.startswith("row:"):
+            return self.source_key
+        return None
 
     __table_args__ = (
         # A reference is its force's: two forces may hold the same CAD number or Crime ID.

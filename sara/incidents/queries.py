@@ -18,7 +18,7 @@ from sara.core.sql import month_bucket, month_range
 from sara.core.types import local_zone
 from sara.core.types import today as local_today
 from sara.extensions import db
-from sara.incidents.models import CaseIncident, Incident, IncidentImport
+from sara.incidents.models import CaseIncident, Incident, IncidentImport, police_uk_number
 
 #: Metres in one degree of latitude (on the mean Earth radius, 6,371,008.8 m). Within a few
 #: kilometres, an equirectangular projection is accurate to well under a metre.
@@ -85,7 +85,7 @@ def incident_people_shown(user, incident: Incident):
     for link in incident.people:
         consultation.viewed("person", link.person,
                             summary=f"Viewed the personal details of {link.person.reference} "
-                                    f"on incident {incident.source_key}")
+                                    f"on incident {incident.reference}")
     return incident.people
 
 
@@ -152,11 +152,16 @@ def suggestions(user, case: ProblemCase, filters: SuggestionFilters) -> list[Sug
 
 
 def _by_reference(scope: sa.Select, text: str) -> list[Incident]:
-    """The incidents of `scope` with this source reference or, failing that, this number.
-    Several only when sources share a reference."""
+    """The incidents of `scope` with this reference (as shown: a CAD or SARA number, PUK-123;
+    or a data.police.uk Crime ID) or, failing that, this number. Several only when sources
+    share a reference."""
     text = text.strip()
     scope = scope.order_by(Incident.id).limit(5)
     found = list(db.session.scalars(scope.where(Incident.source_key == text)))
+    number = police_uk_number(text)
+    if not found and number is not None and policy.is_an_id(number, policy.MAX_BIG_ID):
+        found = list(db.session.scalars(scope.where(Incident.id == number,
+                                                    Incident.source == "police_uk")))
     if not found and text.isascii() and text.isdigit() \
             and policy.is_an_id(int(text), policy.MAX_BIG_ID):
         found = list(db.session.scalars(scope.where(Incident.id == int(text))))
@@ -189,7 +194,7 @@ def visible_linked_cases(user, incident: Incident) -> list[ProblemCase]:
         .where(CaseIncident.incident_id == incident.id)
         .order_by(ProblemCase.reference)))
     consultation.listed("case", cases,
-                        summary=f"Listed the cases incident {incident.source_key} is linked to")
+                        summary=f"Listed the cases incident {incident.reference} is linked to")
     return cases
 
 

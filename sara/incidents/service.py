@@ -108,8 +108,8 @@ def record_incident(organisation, actor, values: dict, people: Sequence[tuple] =
     db.session.flush()
     episodes.propose_for([incident.id])
     audit.record("alteration", user=actor, record_type="incident",
-                 record_ref=incident.source_key,
-                 summary=f"Recorded incident {incident.source_key} ({incident.category})")
+                 record_ref=incident.reference,
+                 summary=f"Recorded incident {incident.reference} ({incident.category})")
     if people:
         queue_person_checks({person.id for person, *_ in people})
     return incident
@@ -124,7 +124,7 @@ def link_incident(case, actor, incident: Incident) -> bool:
     db.session.add(CaseIncident(case_id=case.id, incident_id=incident.id, created_by_id=actor.id))
     db.session.flush()
     case_service.record_event(case, actor, "incident_linked",
-                              summary=f"Linked incident {incident.source_key} "
+                              summary=f"Linked incident {incident.reference} "
                                       f"({incident.category}, {incident.occurred_dt:%d %b %Y})")
     person_ids = db.session.scalars(sa.select(IncidentPerson.person_id).where(
         IncidentPerson.incident_id == incident.id)).all()
@@ -157,7 +157,7 @@ def link_incidents(case, actor, incidents) -> int:
     if linked:
         audit.record("alteration", user=actor, case=case,
                      summary=f"Linked {len(linked)} incident{'s' if len(linked) != 1 else ''}",
-                     details={"incidents": [i.source_key for i in linked]})
+                     details={"incidents": [i.reference for i in linked]})
     return len(linked)
 
 
@@ -169,11 +169,11 @@ def unlink_incident(case, actor, incident_id: int) -> Incident:
     incident = link.incident
     db.session.delete(link)
     db.session.flush()
-    summary = (f"Unlinked incident {incident.source_key} "
+    summary = (f"Unlinked incident {incident.reference} "
                f"({incident.category}, {incident.occurred_dt:%d %b %Y})")
     case_service.record_event(case, actor, "incident_unlinked", summary=summary)
     audit.record("alteration", user=actor, case=case, summary=summary,
-                 details={"incidents": [incident.source_key]})
+                 details={"incidents": [incident.reference]})
     # The case-review count for these people may have fallen below its threshold.
     person_ids = db.session.scalars(sa.select(IncidentPerson.person_id).where(
         IncidentPerson.incident_id == incident.id)).all()

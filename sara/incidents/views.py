@@ -72,7 +72,7 @@ def new_incident():
             unit_of_work.discard()
             show_on_form(form, error, aliases={"occurred_dt": "occurred_date"})
         else:
-            incident_id, key = incident.id, incident.source_key
+            incident_id, key = incident.id, incident.reference
             flash(f"Incident {key} recorded.", "success")
             return redirect(url_for("incidents.show", incident_id=incident_id))
     return render_template("incidents/new.html", form=form), _status(form)
@@ -87,7 +87,7 @@ def _render_show(incident, same_form=None, status: int = 200):
     people = queries.incident_people_shown(current_user, incident)
     reports = episodes.reports_of(incident)
     consultation.listed("incident", reports,
-                        summary=f"Listed the other reports of incident {incident.source_key}")
+                        summary=f"Listed the other reports of incident {incident.reference}")
     can_record_same = policy.can_review_same_incidents(current_user)
     if can_record_same and same_form is None:
         same_form = SameIncidentForm(formdata=None)
@@ -118,8 +118,8 @@ def record_same_incident(incident_id: int):
             except RuleError as error:
                 show_on_form(form, error)
             else:
-                flash(f"Incident {incident.source_key} is recorded as the same incident as "
-                      f"{other.source_key}.", "success")
+                flash(f"Incident {incident.reference} is recorded as the same incident as "
+                      f"{other.reference}.", "success")
                 return redirect(url_for("incidents.show", incident_id=incident.id))
         else:
             # Another force's incident is as missing as one that does not exist.
@@ -289,9 +289,9 @@ def link(reference: str):
         found = queries.find_linkable(current_user, case, form.incident.data)
         if len(found) == 1:
             if service.link_incidents(case, current_user, found):
-                flash(f"Incident {found[0].source_key} linked.", "success")
+                flash(f"Incident {found[0].reference} linked.", "success")
             else:
-                flash(f"Incident {found[0].source_key} was already linked.", "success")
+                flash(f"Incident {found[0].reference} was already linked.", "success")
             return _back_to_list(case)
         form.incident.errors = [*form.incident.errors, (
             f"{case.organisation.name} has no incident with that number or reference"
@@ -331,7 +331,7 @@ def unlink(reference: str):
     except service.IncidentError as error:
         flash_refusal(error)
     else:
-        flash(f"Incident {incident.source_key} unlinked.", "success")
+        flash(f"Incident {incident.reference} unlinked.", "success")
     return _back_to_list(case)
 
 
@@ -373,7 +373,7 @@ def _decide_same(link_id: int, decide):
 def confirm_same_incident(link_id: int):
     def confirm(link):
         episodes.confirm(link, current_user)
-        return (f"{link.incident.source_key} and {link.other.source_key} are recorded as the "
+        return (f"{link.incident.reference} and {link.other.reference} are recorded as the "
                 f"same incident: every rule now counts it once.")
     return _decide_same(link_id, confirm)
 
@@ -382,6 +382,6 @@ def confirm_same_incident(link_id: int):
 def reject_same_incident(link_id: int):
     def reject(link):
         episodes.reject(link, current_user)
-        return (f"{link.incident.source_key} and {link.other.source_key} are kept as different "
+        return (f"{link.incident.reference} and {link.other.reference} are kept as different "
                 f"incidents, and will not be proposed again.")
     return _decide_same(link_id, reject)
