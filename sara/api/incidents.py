@@ -31,11 +31,12 @@ from sara.core.types import local_zone
 from sara.extensions import db
 from sara.incidents import importer, queries, service
 from sara.incidents.models import CALLER_TYPES, Incident, police_uk_number
+from sara.orgs.models import Organisation
 from sara.people.models import PERSON_ROLES
 from sara.people.service import PersonError, normalise_postcode
 
-FIELDS = ("occurred_at", "category", "is_asb", "location", "postcode", "latitude", "longitude",
-          "description", "source_reference", "people")
+FIELDS = ("occurred_at", "reported_at", "reported_to", "category", "is_asb", "location",
+          "postcode", "latitude", "longitude", "description", "source_reference", "people")
 MAX_PEOPLE = 20
 _PERSON_REF = re.compile(r"^PN-\d{1,10}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -52,20 +53,22 @@ def _no_control(name: str, value, errors_: dict):
     return value
 
 
-def _occurred(body: dict, errors_: dict) -> datetime | None:
-    value = body.get("occurred_at")
+def _occurred(body: dict, errors_: dict, name: str = "occurred_at",
+              required: bool = True) -> datetime | None:
+    value = body.get(name)
     if value is None:
-        errors_["occurred_at"] = "is required"
+        if required:
+            errors_[name] = "is required"
         return None
     try:
         if not isinstance(value, str):
             raise ValueError
         moment = datetime.fromisoformat(value)
     except ValueError:
-        errors_["occurred_at"] = "must be a date and time like 2026-03-14T21:30:00+00:00"
+        errors_[name] = "must be a date and time like 2026-03-14T21:30:00+00:00"
         return None
     if moment.year < 1900:
-        errors_["occurred_at"] = "must be after 1900"
+        errors_[name] = "must be after 1900"
         return None
     # A time without an offset is read as the service's clock, as an officer typing it would mean.
     return moment if moment.tzinfo else moment.replace(tzinfo=local_zone())
@@ -117,9 +120,23 @@ def _people(body: dict, organisation_id: int, errors_: dict) -> list[tuple]:
     return people
 
 
+def _reported_to(body: dict, errors_: dict) -> int | None:
+    """The organisation named in reported_to (None: the caller's force)."""
+    name = text_field(body, "reported_to", errors_, max_length=200)
+    if not name:
+        return None
+    found = db.session.scalar(sa.select(Organisation.id).where(
+        sa.func.lower(Organisation.name) == name.strip().lower()))
+    if found is None:
+        errors_["reported_to"] = "must be the name of an organisation in SARA"
+    return found
+
+
 def _incident_values(body: dict, errors_: dict) -> dict:
     values = {
         "occurred_dt": _occurred(body, errors_),
+        "reported_dt": _occurred(body, errors_, "reported_at", required=False),
+        "reported_to_id": _reported_to(body, errors_),
         "category": _no_control("category", text_field(body, "category", errors_, required=True,
                                                        max_length=80), errors_),
         "location_text": _no_control("location", text_field(
@@ -162,6 +179,9 @@ def _incident_body(incident: Incident, people=None, cases=None) -> dict:
         "source_reference": incident.source_key,
         "source": incident.source,
         "occurred_at": iso(incident.occurred_dt),
+        "reported_at": iso(incident.reported_dt),
+        "reported_to": incident.reported_to.name,
+        "reported_in_time": incident.is_reported_in_time,
         "occurred_precision": incident.occurred_precision,
         "category": incident.category,
         "is_asb": incident.is_asb,
@@ -203,7 +223,8 @@ def create_incident():
     except service.DuplicateIncident as error:
         raise ApiError(409, "Conflict", f"{error} (source_reference)") from None
     except service.IncidentError as error:
-        name = {"occurred_dt": "occurred_at", "location_text": "location"}.get(
+        name = {"occurred_dt": "occurred_at", "location_text": "location",
+                "reported_dt": "reported_at", "reported_to_id": "reported_to"}.get(
             error.field, error.field or "")
         raise invalid({name: error.message}, error.message) from None
     except sa.exc.IntegrityError:
@@ -406,6 +427,13 @@ SCHEMAS = {
         "properties": {
             "occurred_at": {"type": "string", "format": "date-time",
                             "description": "When it happened; without an offset, UK time"},
+            "reported_at": {"type": "string", "format": "date-time",
+                            "description": "When the complaint was made (by default when it "
+                                           "happened): the ASB case review counts complaints "
+                                           "made within one month of the behaviour"},
+            "reported_to": {"type": "string", "maxLength": 200,
+                            "description": "The name of the organisation the complaint was "
+                                           "made to (by default your force)"},
             "category": {"type": "string", "minLength": 1, "maxLength": 80,
                          "example": "Rowdy behaviour"},
             "is_asb": {"type": "boolean", "description": "Anti-social behaviour?"},
@@ -454,6 +482,12 @@ SCHEMAS = {
             "source": {"type": "string"},
             "occurred_at": {"type": "string"},
             "occurred_precision": {"type": "string", "enum": ["exact", "month"]},
+            "reported_at": {"type": "string", "description": "When the complaint was made"},
+            "reported_to": {"type": "string",
+                            "description": "The organisation the complaint was made to"},
+            "reported_in_time": {"type": "boolean", "description":
+                                 "Made within one month of the behaviour: it counts towards "
+                                 "the ASB case review"},
             "category": {"type": "string"},
             "is_asb": {"type": "boolean"},
             "location": {"type": "string"},

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sara import policy
 from sara.actions.service import overdue_count
 from sara.core.types import date_in_words
+from sara.flags.rules import late_reason
 from sara.flags.service import counted_incidents, describe
 from sara.notifications.service import unread_count
 
@@ -61,6 +62,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(iso_datetime, "isodatetime")
     app.add_template_filter(multiline, "multiline")
     app.add_template_filter(short_date, "shortdate")
+    app.add_template_filter(lambda incident: late_reason(incident.occurred_dt,
+                                                         incident.reported_dt), "late_reason")
 
     @app.context_processor
     def globals_for_every_page():

@@ -6,12 +6,14 @@ The same rules run as set-based SQL over every row in sara.flags.scan; tests pro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 from flask import g, has_request_context
 
 from sara.actions.models import LIVE_STATUSES
+from sara.core.types import local_zone
 from sara.extensions import db
 from sara.flags.models import FLAG_KINDS, FlagRule
 
@@ -173,6 +175,33 @@ def rule_is_uniform(kind: str) -> bool:
 def forget_rules() -> None:
     if has_request_context():
         g.pop("_flag_rules", None)
+
+
+# --- the ASB case review (community trigger) ------------------------------------------------------
+
+#: ASB, Crime and Policing Act 2014 statutory guidance: a complaint counts towards the threshold
+#: when it was made within one month of the behaviour complained of.
+REPORTING_MONTHS = 1
+
+
+def reported_in_time(occurred: datetime, reported: datetime) -> bool:
+    """Whether a complaint was made within one calendar month of the behaviour, in UK local
+    time (14 January to 14 February; 31 January to 28 or 29 February)."""
+    local = local_zone()
+    return (reported.astimezone(local)
+            <= occurred.astimezone(local) + relativedelta(months=REPORTING_MONTHS))
+
+
+def late_reason(occurred: datetime, reported: datetime) -> str:
+    """Why a complaint does not count, in words: "reported 47 days after the behaviour"."""
+    local = local_zone()
+    days = (reported.astimezone(local).date() - occurred.astimezone(local).date()).days
+    return f"reported {days} days after the behaviour"
+
+
+def months_before(now: datetime, months: int) -> datetime:
+    """The instant `months` calendar months before `now`, in UK local time, as UTC."""
+    return (now.astimezone(local_zone()) - relativedelta(months=months)).astimezone(UTC)
 
 
 def counts_as_victim(role: str, caller_type: str = "public") -> bool:

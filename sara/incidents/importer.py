@@ -8,7 +8,10 @@ skip_invalid the good rows are imported and the bad ones still reported. New inc
 be another report of the same episode are proposed as "same incident as" links.
 
 A CAD file may add a `caller_type` column (public, professional; empty is public): a
-professional caller is linked to their profile but never counted as a victim.
+professional caller is linked to their profile but never counted as a victim. It may add
+`reported_at` (when the complaint was made; empty is when it happened) and `reported_to` (the
+name of the organisation it was made to; empty is the importing force): the ASB case review
+counts complaints made to any body within a month of the behaviour.
 
 data.police.uk publishes a crime again, under its Crime ID, when it is reclassified: the row from
 the latest month gives the crime's type and outcome (and the import counts it as reclassified);
@@ -34,8 +37,10 @@ from sara.core.references import person_reference
 from sara.core.sql import upsert_insert
 from sara.core.types import local_zone
 from sara.extensions import db
+from sara.flags.rules import reported_in_time
 from sara.incidents import episodes
 from sara.incidents.models import Incident, IncidentImport, IncidentPerson, police_uk_number
+from sara.orgs.models import Organisation
 from sara.people import matching
 from sara.people.models import Person
 
@@ -50,7 +55,7 @@ CAD_COLUMNS = ["incident_ref", "occurred_at", "category", "is_asb", "location", 
 _CALLER_TYPES = {"": "public", "public": "public", "member of the public": "public",
                  "professional": "professional"}
 ASB_CATEGORY = "Anti-social behaviour"
-BATCH = 1000  # 1,000 rows x 19 columns stays under SQLite's 32,766 bound variables
+BATCH = 1000  # 1,000 rows x 22 columns stays under SQLite's 32,766 bound variables
 MAX_ERRORS_KEPT = 1000
 
 
@@ -183,7 +188,7 @@ def _coordinates(row: dict, lat_col: str, lon_col: str) -> tuple[float | None, f
     return lat, lon
 
 
-def _police_uk(line: int, row: dict, organisation_id: int) -> dict:
+def _police_uk(line: int, row: dict, organisation_id: int, bodies: dict[str, int]) -> dict:
     month = _text(row, "Month", 7, required=True)
     try:
         occurred = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
@@ -206,6 +211,8 @@ def _police_uk(line: int, row: dict, organisation_id: int) -> dict:
         "lsoa_name": _text(row, "LSOA name", 100) or None,
         "outcome": _text(row, "Last outcome category", 120) or None,
         "description": _text(row, "Context", 2000),
+        # data.police.uk publishes crimes recorded by the force, in the month they happened.
+        "reported_dt": occurred, "reported_to_id": organisation_id, "is_reported_in_time": True,
     }
 
 
@@ -213,7 +220,7 @@ _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f", ""}
 
 
-def _cad_datetime(value: str) -> datetime:
+def _cad_datetime(value: str, column: str = "occurred_at") -> datetime:
     for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
                 "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"):
         try:
@@ -225,10 +232,10 @@ def _cad_datetime(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise _Invalid("occurred_at", f"{value!r} is not a date and time like "
-                                      "2026-03-14 21:30") from exc
+        raise _Invalid(column, f"{value!r} is not a date and time like "
+                               "2026-03-14 21:30") from exc
     if parsed.tzinfo is None:
-        raise _Invalid("occurred_at", f"{value!r} is not a date and time like 2026-03-14 21:30")
+        raise _Invalid(column, f"{value!r} is not a date and time like 2026-03-14 21:30")
     return parsed.astimezone(UTC)
 
 
@@ -246,7 +253,7 @@ def _cad_date(value: str) -> date | None:
     raise _Invalid("caller_dob", f"{value!r} is not a date like 1987-03-27")
 
 
-def _cad(line: int, row: dict, organisation_id: int) -> dict:
+def _cad(line: int, row: dict, organisation_id: int, bodies: dict[str, int]) -> dict:
     ref = _text(row, "incident_ref", 80, required=True)
     if police_uk_number(ref) is not None:
         # Would read as another incident's reference (data.police.uk rows are shown so).
@@ -267,7 +274,17 @@ def _cad(line: int, row: dict, organisation_id: int) -> dict:
         "date_of_birth": _cad_date(_text(row, "caller_dob", 20)),
     }
     postcode = _text(row, "postcode", 10)
+    reported_raw = _text(row, "reported_at", 40)
+    reported = _cad_datetime(reported_raw, "reported_at") if reported_raw else occurred
+    if reported < occurred:
+        raise _Invalid("reported_at", f"{reported_raw!r} is before the incident happened")
+    body = _text(row, "reported_to", 200)
+    if body and body.casefold() not in bodies:
+        raise _Invalid("reported_to", f"{body!r} is not the name of an organisation in SARA")
     return {
+        "reported_dt": reported,
+        "reported_to_id": bodies[body.casefold()] if body else organisation_id,
+        "is_reported_in_time": reported_in_time(occurred, reported),
         "source": "cad", "source_key": ref, "organisation_id": organisation_id,
         "occurred_dt": occurred, "occurred_precision": "exact",
         "category": _text(row, "category", 80, required=True),
@@ -288,11 +305,13 @@ FORMATS: dict[str, tuple[list[str], Callable]] = {
 
 def _validated(source, fmt: str, organisation_id: int, result: ImportResult):
     columns, parse = FORMATS[fmt]
+    bodies = {name.casefold(): id_ for id_, name in
+              db.session.execute(sa.select(Organisation.id, Organisation.name))}
     for line, row, error in _rows(source, columns):
         if error is None:
             result.rows += 1
             try:
-                yield parse(line, row, organisation_id)
+                yield parse(line, row, organisation_id, bodies)
                 continue
             except _Invalid as bad:
                 error = RowError(line, bad.column, bad.reason)

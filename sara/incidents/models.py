@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sara.core.types import UTCDateTime, one_of, utcnow
 from sara.extensions import Model
+from sara.orgs.models import Organisation
 from sara.people.models import PERSON_ROLES, Person
 
 SOURCES = {"form": "Recorded in SARA", "api": "API", "cad": "Command and control",
@@ -31,6 +32,11 @@ def police_uk_number(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _inserted(context, column: str):
+    """The value of `column` in the row being inserted (for defaults that follow another)."""
+    return context.get_current_parameters(isolate_multiinsert_groups=True)[column]
+
+
 class Incident(Model):
     __tablename__ = "incidents"
 
@@ -44,6 +50,19 @@ class Incident(Model):
     #: The police organisation the incident belongs to
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     occurred_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the complaint was made: the ASB case review counts only complaints reported within
+    #: one month of the behaviour (ASB, Crime and Policing Act 2014, s.104). The occurred time
+    #: when not given.
+    reported_dt: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=lambda context: _inserted(context, "occurred_dt"))
+    #: The body it was reported to (the force, a council, a housing provider, a health body):
+    #: complaints to any of them count towards a case review. The force when not given.
+    reported_to_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id"),
+        default=lambda context: _inserted(context, "organisation_id"))
+    #: Whether it was reported within one month of the behaviour (sara.flags.rules
+    #: .reported_in_time), kept so that the scans read a column, not a calendar
+    is_reported_in_time: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     #: "exact", or "month" for police.uk rows, which publish only the month
     occurred_precision: Mapped[str] = mapped_column(sa.String(6), default="exact")
     category: Mapped[str] = mapped_column(sa.String(80))
@@ -68,6 +87,8 @@ class Incident(Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     people: Mapped[list[IncidentPerson]] = relationship(back_populates="incident")
+    reported_to: Mapped[Organisation] = relationship(foreign_keys=[reported_to_id],
+                                                     lazy="joined")
 
     @hybrid_property
     def reference(self) -> str:

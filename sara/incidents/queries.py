@@ -19,6 +19,7 @@ from sara.core.types import local_zone
 from sara.core.types import today as local_today
 from sara.extensions import db
 from sara.incidents.models import CaseIncident, Incident, IncidentImport, police_uk_number
+from sara.orgs.models import Organisation
 
 #: Metres in one degree of latitude (on the mean Earth radius, 6,371,008.8 m). Within a few
 #: kilometres, an equirectangular projection is accurate to well under a metre.
@@ -166,6 +167,15 @@ def _by_reference(scope: sa.Select, text: str) -> list[Incident]:
             and policy.is_an_id(int(text), policy.MAX_BIG_ID):
         found = list(db.session.scalars(scope.where(Incident.id == int(text))))
     return found
+
+
+def reporting_bodies(organisation) -> list[tuple[int, str]]:
+    """(id, name) of the organisations a complaint may have been made to: this one first,
+    then every other, by name (their names are no secret)."""
+    others = db.session.execute(sa.select(Organisation.id, Organisation.name)
+                                .where(Organisation.id != organisation.id)
+                                .order_by(Organisation.name)).all()
+    return [(organisation.id, organisation.name), *((id_, name) for id_, name in others)]
 
 
 def find_linkable(user, case: ProblemCase, text: str) -> list[Incident]:

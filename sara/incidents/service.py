@@ -8,6 +8,7 @@ import io
 import os
 import secrets
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from sara.core.sql import dialect_name
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.flags.checks import queue_person_checks
+from sara.flags.rules import reported_in_time
 from sara.incidents import episodes, importer
 from sara.incidents.models import (
     CALLER_TYPES,
@@ -66,6 +68,23 @@ def import_incidents(path, fmt: str, organisation: Organisation, *, skip_invalid
     return result
 
 
+def reported_values(values: dict, organisation: Organisation, occurred: datetime) -> dict:
+    """When and to whom the incident was reported ("reported_dt", "reported_to_id" in
+    `values`; by default when it happened, to `organisation`), checked, and whether that was
+    in time for the ASB case review."""
+    reported = values.get("reported_dt") or occurred
+    if reported > utcnow():
+        raise IncidentError("When it was reported must be in the past", field="reported_dt")
+    if reported < occurred:
+        raise IncidentError("When it was reported must be the same as or after when it happened",
+                            field="reported_dt")
+    body = values.get("reported_to_id") or organisation.id
+    if db.session.get(Organisation, body) is None:
+        raise IncidentError("Choose the organisation it was reported to", field="reported_to_id")
+    return {"reported_dt": reported, "reported_to_id": body,
+            "is_reported_in_time": reported_in_time(occurred, reported)}
+
+
 def record_incident(organisation, actor, values: dict, people: Sequence[tuple] = (),
                     source: str = "form") -> Incident:
     """Record one incident (from the form or the API) with the people involved, each as
@@ -80,6 +99,7 @@ def record_incident(organisation, actor, values: dict, people: Sequence[tuple] =
         raise IncidentError("Enter when it happened", field="occurred_dt")
     if occurred > utcnow():
         raise IncidentError("When it happened must be in the past", field="occurred_dt")
+    reporting = reported_values(values, organisation, occurred)
     # Only this force's incidents count: another force may use the same reference, and is not
     # to be told that it does.
     if values.get("source_key") and db.session.scalar(sa.select(Incident.id).where(
@@ -93,7 +113,7 @@ def record_incident(organisation, actor, values: dict, people: Sequence[tuple] =
         location_text=(values.get("location_text") or "").strip(),
         postcode=values.get("postcode") or None, latitude=values.get("latitude"),
         longitude=values.get("longitude"), lsoa_code=values.get("lsoa_code") or None,
-        description=(values.get("description") or "").strip(),
+        description=(values.get("description") or "").strip(), **reporting,
     )
     db.session.add(incident)
     db.session.flush()

@@ -55,6 +55,9 @@ def new_incident():
     if not policy.can_record_incidents(current_user):
         abort(403)
     form = IncidentForm()
+    form.reported_to.choices = queries.reporting_bodies(current_user.organisation)
+    if request.method == "GET":
+        form.reported_to.data = form.reported_to.data or current_user.organisation_id
     if request.method == "GET" and request.args.get("person"):
         # From the caller lookup's "Record an incident for ...": the caller filled in.
         form.person_reference.data = request.args["person"][:20]
@@ -70,7 +73,9 @@ def new_incident():
                                                form.incident_values(), people)
         except service.IncidentError as error:
             unit_of_work.discard()
-            show_on_form(form, error, aliases={"occurred_dt": "occurred_date"})
+            show_on_form(form, error, aliases={"occurred_dt": "occurred_date",
+                                               "reported_dt": "reported_date",
+                                               "reported_to_id": "reported_to"})
         else:
             incident_id, key = incident.id, incident.reference
             flash(f"Incident {key} recorded.", "success")
