@@ -439,7 +439,7 @@ def test_the_rules_page_shows_each_rule_with_its_version_and_numbers(browser, ad
                                   ("repeat_victim-window_days", "window_days", 365),
                                   ("case_review-complaints", "complaints", 3),
                                   ("case_review-people", "people", 5),
-                                  ("case_review-window_days", "window_days", 183),
+                                  ("case_review-window_months", "window_months", 6),
                                   ("review_overdue-days", "days", 28),
                                   ("evaluation_unsigned-days", "days", 14)]:
         assert re.search(f'id="{field_id}" name="{name}"[^>]* value="{value}"', html), field_id
@@ -522,13 +522,13 @@ def test_each_rule_rescans_with_its_own_job(browser, admin, enqueued, kind, numb
 
 
 def test_the_rescan_is_enqueued_only_after_commit_and_never_on_rollback(admin, enqueued):
-    service.change_rule("case_review", {"complaints": 5, "people": 5, "window_days": 183}, admin, admin.organisation)
+    service.change_rule("case_review", {"complaints": 5, "people": 5, "window_months": 6}, admin, admin.organisation)
     assert enqueued == []  # nothing leaves before the commit
     unit_of_work.rollback()
     assert enqueued == [] and _rule("case_review")[0] == 1
     unit_of_work.commit()  # a later commit does not send what was rolled back
     assert enqueued == []
-    service.change_rule("case_review", {"complaints": 5, "people": 5, "window_days": 183}, admin, admin.organisation)
+    service.change_rule("case_review", {"complaints": 5, "people": 5, "window_months": 6}, admin, admin.organisation)
     service.change_rule("review_overdue", {"days": 21}, admin, admin.organisation)
     service.change_rule("evaluation_unsigned", {"days": 10}, admin, admin.organisation)
     # Each change's SAVEPOINT was released on the way: none of that is the commit.

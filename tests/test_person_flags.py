@@ -38,13 +38,18 @@ def _person(police, name="Vic Tim") -> Person:
 
 
 def _incident(police, person, when, *, asb=True, role="victim", case=None,
-              caller_type="public", same_as: Incident | None = None) -> Incident:
+              caller_type="public", same_as: Incident | None = None, reported=None,
+              reported_to=None) -> Incident:
     """An incident with one person; `same_as`: a second report of that incident's episode, as
-    a confirmed "same incident as" link leaves it."""
+    a confirmed "same incident as" link leaves it; `reported`: when it was reported (when it
+    happened by default), and to whom (the force)."""
     root = same_as and (same_as.same_as_id or same_as.id)
+    reported = reported or when
     incident = Incident(source="form", source_key=f"T-{next(_n)}", organisation_id=police.id,
                         occurred_dt=when, category="ASB" if asb else "Theft", is_asb=asb,
-                        same_as_id=root)
+                        same_as_id=root, reported_dt=reported,
+                        reported_to_id=(reported_to or police).id,
+                        is_reported_in_time=rules.reported_in_time(when, reported))
     db.session.add(incident)
     db.session.flush()
     db.session.add(IncidentPerson(incident_id=incident.id, person_id=person.id, role=role,
@@ -297,8 +302,8 @@ def test_three_complaints_by_one_person_about_one_problem(police, make_case):
     _incident(police, person, now - timedelta(days=10), case=case)
     scan_case_review(now=now)
     flags = _live("case_review")
-    assert [f.subject_key for f in flags] == [f"case:{case.id}:person:{person.id}"]
-    assert flags[0].case_id == case.id and flags[0].evidence["complaints"] == 3
+    assert [f.subject_key for f in flags] == [f"person:{person.id}"]
+    assert flags[0].person_id == person.id and flags[0].evidence["complaints"] == 3
     assert len(flags[0].evidence["incidents"]) == 3
 
 
@@ -316,7 +321,8 @@ def test_two_complaints_on_one_day_are_two_complaints(police, make_case):
     assert _live("case_review") == []
     _incident(police, person, now - timedelta(days=20), case=case)
     scan_case_review(now=now)
-    assert [f.subject_key for f in _live("case_review")] == [f"case:{case.id}:person:{person.id}"]
+    assert [f.subject_key for f in _live("case_review")] == [f"person:{person.id}"]
+
 
 def test_five_different_people_about_one_problem(police, make_case):
     now = utcnow()
@@ -333,22 +339,26 @@ def test_five_different_people_about_one_problem(police, make_case):
 
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(complaints=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 6), st.integers(0, 250),
-                                     st.booleans()), max_size=25))
+@given(complaints=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 6), st.integers(0, 250),
+                                     st.integers(0, 45), st.booleans()), max_size=25))
 def test_case_review_scan_agrees_with_the_rule(police, make_case, complaints):
+    """Case 3 is none: a complaint counts without a case. `delay` is the days between the
+    behaviour and the report (over a month does not qualify)."""
     now = utcnow()
     with db.session.begin_nested() as savepoint:
         cases = [make_case() for _ in range(3)]
         people = [_person(police) for _ in range(7)]
         rows, previous = [], None
-        for c, p, age, again in complaints:
-            when = now - timedelta(days=age)
-            incident = _incident(police, people[p], when, case=cases[c],
-                                 same_as=previous if again else None)
-            rows.append((cases[c].id, people[p].id, when, incident.same_as_id or incident.id))
+        for c, p, age, delay, again in complaints:
+            reported = now - timedelta(days=age)
+            incident = _incident(police, people[p], reported - timedelta(days=delay),
+                                 case=cases[c] if c < 3 else None,
+                                 same_as=previous if again else None, reported=reported)
+            rows.append((cases[c].id if c < 3 else None, people[p].id, reported,
+                         incident.is_reported_in_time, incident.same_as_id or incident.id))
             previous = incident
         expected = rules.case_review_subjects(rows, now=now, complaints_threshold=3,
-                                              people_threshold=5, window_days=183)
+                                              people_threshold=5, window_months=6)
         scan_case_review(now=now)
         assert {f.subject_key for f in _live("case_review")} == expected
         savepoint.rollback()

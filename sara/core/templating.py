@@ -13,7 +13,8 @@ from sara import policy
 from sara.actions.service import overdue_count
 from sara.core.types import date_in_words
 from sara.flags.rules import late_reason
-from sara.flags.service import counted_incidents, describe
+from sara.flags.service import case_review_in_words, counted_incidents, describe
+from sara.flags.status import decision
 from sara.notifications.service import unread_count
 
 
@@ -74,6 +75,8 @@ def register(app: Flask) -> None:
             "header_counts": _header_counts,
             "describe_flag": describe,
             "counted_incidents": counted_incidents,
+            "case_review_in_words": case_review_in_words,
+            "case_review_decision": decision,
         }
 
 

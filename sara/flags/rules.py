@@ -86,7 +86,9 @@ EDITABLE_RULES = {
     "repeat_victim": {"threshold": 2, "window_days": 365},
     # HMIC: "a person who has been the victim of crime within a rolling 12 month period"
     "repeat_victim_crime": {"threshold": 2, "window_days": 365},
-    "case_review": {"complaints": 3, "people": 5, "window_days": 183},
+    # ASB, Crime and Policing Act 2014 statutory guidance: three qualifying complaints in six
+    # months; the different-people threshold is a local variant (5 is common).
+    "case_review": {"complaints": 3, "people": 5, "window_months": 6},
     "review_overdue": {"days": 28},
     "evaluation_unsigned": {"days": 14},
     # Two reports this close together, by one caller or about one place, are proposed as one
@@ -99,6 +101,7 @@ RULE_TITLES = {**{kind: FLAG_KINDS[kind] for kind in EDITABLE_RULES if kind in F
 RULE_LABELS = {
     "threshold": "ASB incidents that make a repeat victim",
     "window_days": "Rolling window, in days",
+    "window_months": "Rolling window, in calendar months",
     "complaints": "Complaints by one person about the same problem",
     "people": "Different people complaining about the same problem",
     "days": "Days",
@@ -152,10 +155,16 @@ def rule_version(kind: str, organisation_id):
 
 
 def rule_cutoff(kind: str, name: str, organisation_id, now, like):
-    """`now` minus the rule's number of days, as SQL over rows of many forces (see rule_value);
+    """`now` minus the rule's number of days (or of calendar months, for a `*_months` number),
+    as SQL over rows of many forces (see rule_value);
     `like` is the column it is compared with, whose type the instants take."""
     default = EDITABLE_RULES[kind][name]
-    at = lambda days: sa.literal(now - timedelta(days=days), type_=like.type)  # noqa: E731
+
+    def at(number: int):
+        moment = (months_before(now, number) if name.endswith("_months")
+                  else now - timedelta(days=number))
+        return sa.literal(moment, type_=like.type)
+
     changed = {org_id: at(params[name]) for org_id, (_v, params) in current_rules(kind).items()
                if params[name] != default}
     if not changed:
@@ -224,20 +233,35 @@ def is_repeat_victim(incidents, *, now, threshold: int, window_days: int,
 
 
 def case_review_subjects(complaints, *, now, complaints_threshold: int, people_threshold: int,
-                         window_days: int) -> set[str]:
-    """Per-case rule (community trigger). complaints are (case_id, person_id, occurred_dt,
-    episode) for ASB incidents linked to cases, with the person as victim or as a member of
-    the public reporting it. One episode reported twice (a "same incident as" link) counts
-    once."""
-    cutoff = now - timedelta(days=window_days)
-    episodes_by_person: dict[tuple[int, int], set] = {}
+                         window_months: int) -> set[str]:
+    """Community trigger, per person and per case. complaints are (case_id or None, person_id,
+    reported_dt, is_reported_in_time, episode) for ASB incidents with the person as victim or
+    as a member of the public reporting it. In the window (the last `window_months` calendar
+    months, on the reported date), an episode is one complaint, and qualifies when any of its
+    reports was made within a month of the behaviour. A person with `complaints_threshold`
+    qualifying complaints reaches it, case or none; so does a case with qualifying complaints
+    from `people_threshold` different people about more than one episode."""
+    cutoff = months_before(now, window_months)
+    qualifying: dict[tuple, set] = {}  # (person, episode) -> {case ids}; present if qualifying
+    seen: dict[tuple, bool] = {}
+    for case_id, person_id, reported, in_time, episode in complaints:
+        if cutoff <= reported <= now:
+            key = (person_id, episode)
+            seen[key] = seen.get(key, False) or in_time
+            qualifying.setdefault(key, set())
+            if case_id is not None and in_time:
+                qualifying[key].add(case_id)
+    by_person: dict[int, int] = {}
     people_by_case: dict[int, set] = {}
-    for case_id, person_id, when, episode in complaints:
-        if cutoff <= when <= now:
-            episodes_by_person.setdefault((case_id, person_id), set()).add(episode)
+    episodes_by_case: dict[int, set] = {}
+    for (person_id, _episode), is_qualifying in seen.items():
+        if is_qualifying:
+            by_person[person_id] = by_person.get(person_id, 0) + 1
+    for (person_id, episode), case_ids in qualifying.items():
+        for case_id in case_ids:
             people_by_case.setdefault(case_id, set()).add(person_id)
-    subjects = {f"case:{c}:person:{p}" for (c, p), episodes in episodes_by_person.items()
-                if len(episodes) >= complaints_threshold}
+            episodes_by_case.setdefault(case_id, set()).add(episode)
+    subjects = {f"person:{p}" for p, n in by_person.items() if n >= complaints_threshold}
     subjects |= {f"case:{c}:people" for c, people in people_by_case.items()
-                 if len(people) >= people_threshold}
+                 if len(people) >= people_threshold and len(episodes_by_case[c]) > 1}
     return subjects

@@ -36,6 +36,7 @@ from sara.flags.rules import (
     rule_version,
 )
 from sara.incidents.models import CaseIncident, Incident, IncidentPerson
+from sara.orgs.models import Organisation
 from sara.people.models import Person
 
 
@@ -400,35 +401,54 @@ def scan_all_repeat_victims(person_ids=None, now=None) -> list[ScanResult]:
     return [scan_repeat_victims(person_ids, now, kind) for kind in REPEAT_VICTIM_RULES]
 
 
-def case_review_complaints(now, person_ids=None, case_ids=None) -> sa.Select:
-    """case_id, the case's force, person_id, episode and the person's first incident of it, of
-    every ASB complaint episode about a case within its force's window: of the cases these
-    people complained about, when `person_ids` is given, or of `case_ids` (those cases, found
-    already). One episode reported twice (by the same person, or to several bodies) is one
-    complaint."""
-    kind = "case_review"
-    force = ProblemCase.organisation_id
-    window = sa.and_(
+def _case_review_window(force, now) -> sa.ColumnElement[bool]:
+    """An ASB complaint by a member of the public (or the victim) made in the force's window:
+    the last six calendar months by default, counted on when it was reported."""
+    return sa.and_(
         IncidentPerson.is_asb.is_(True), counts_as_victim(),
-        IncidentPerson.occurred_dt >= rule_cutoff(kind, "window_days", force, now,
-                                                  like=IncidentPerson.occurred_dt),
-        IncidentPerson.occurred_dt <= now,
+        Incident.reported_dt >= rule_cutoff("case_review", "window_months", force, now,
+                                             like=Incident.reported_dt),
+        Incident.reported_dt <= sa.literal(now, type_=Incident.reported_dt.type),
     )
-    complaints = (
-        sa.select(CaseIncident.case_id, ProblemCase.organisation_id,
-                  IncidentPerson.person_id, episode().label("episode"),
-                  sa.func.min(IncidentPerson.incident_id).label("incident_id"))
-        .join(IncidentPerson, IncidentPerson.incident_id == CaseIncident.incident_id)
-        .join(ProblemCase, ProblemCase.id == CaseIncident.case_id)
+
+
+def _complaint_item() -> sa.ColumnElement:
+    """One complaint in a case-review decision: the incident, when the behaviour happened,
+    when and to whom it was reported."""
+    return json_object(reference=Incident.reference, source=Incident.source,
+                       occurred=iso_instant(Incident.occurred_dt), category=Incident.category,
+                       reported=iso_instant(Incident.reported_dt),
+                       reported_to=Organisation.name)
+
+
+def case_review_complaints(now, person_ids=None, case_ids=None) -> sa.Select:
+    """person_id, their force, episode, the person's first incident of it, and whether the
+    episode qualifies (any of its reports made within a month of the behaviour), for every ASB
+    complaint episode of these people (or of everyone) in their force's window. A complaint
+    counts whether or not a case was opened: the statutory right does not depend on one. One
+    episode reported several times (by the same person, or to several bodies) is one
+    complaint. With `case_ids`, only complaints about those cases, with their case_id."""
+    force = Person.organisation_id
+    columns = [IncidentPerson.person_id, force.label("organisation_id")]
+    if case_ids is not None:
+        columns.insert(0, CaseIncident.case_id)
+    window = _case_review_window(force, now)
+    query = (
+        sa.select(*columns, episode().label("episode"),
+                  sa.func.min(IncidentPerson.incident_id).label("incident_id"),
+                  sa.func.max(sa.case((Incident.is_reported_in_time, 1), else_=0))
+                  .label("qualifies"))
+        .join(Incident, Incident.id == IncidentPerson.incident_id)
+        .join(Person, Person.id == IncidentPerson.person_id)
         .where(window)
-        .group_by(CaseIncident.case_id, ProblemCase.organisation_id, IncidentPerson.person_id,
-                  episode())
+        .group_by(*columns, episode())
     )
     if case_ids is not None:
-        complaints = complaints.where(CaseIncident.case_id.in_(case_ids))
-    elif person_ids is not None:
-        complaints = complaints.where(CaseIncident.case_id.in_(cases_of(person_ids)))
-    return complaints
+        query = (query.join(CaseIncident, CaseIncident.incident_id == IncidentPerson.incident_id)
+                 .where(CaseIncident.case_id.in_(case_ids)))
+    if person_ids is not None:
+        query = query.where(IncidentPerson.person_id.in_(person_ids))
+    return query
 
 
 def cases_of(person_ids) -> sa.Select:
@@ -438,61 +458,106 @@ def cases_of(person_ids) -> sa.Select:
     ).where(IncidentPerson.person_id.in_(person_ids))
 
 
-def case_review_set(now, person_ids=None, case_ids=None) -> sa.CompoundSelect:
-    """subject_key, case_id, person_id (None for the different-people threshold), evidence and
-    rule_version of every case-review threshold reached now, with the numbers of the force that
-    owns the case. The evidence lists the complaints counted (one incident per episode, oldest
-    first)."""
-    kind = "case_review"
-    c = case_review_complaints(now, person_ids, case_ids).cte("complaints")
-    org = c.c.organisation_id
-    listed = (
-        sa.select(c.c.case_id, org, c.c.person_id, Incident.occurred_dt,
-                  Incident.id.label("incident_id"), _evidence_item().label("item"))
-        .join(Incident, Incident.id == c.c.incident_id)
-        .order_by(c.c.case_id, c.c.person_id, Incident.occurred_dt, Incident.id)
+def _listed(complaints, *keys: str) -> sa.Subquery:
+    """The complaints with their evidence items, in the order the lists are built in."""
+    key_columns = [complaints.c[key] for key in keys]
+    return (
+        sa.select(*key_columns, complaints.c.qualifies, Incident.occurred_dt,
+                  Incident.id.label("incident_id"), _complaint_item().label("item"))
+        .join(Incident, Incident.id == complaints.c.incident_id)
+        .join(Organisation, Organisation.id == Incident.reported_to_id)
+        .order_by(*key_columns, Incident.occurred_dt, Incident.id)
         .subquery()
     )
-    items = json_array_agg(as_json(listed.c.item), listed.c.occurred_dt, listed.c.incident_id)
-    by_person = (
-        sa.select(
-            (sa.literal("case:") + sa.cast(listed.c.case_id, sa.String)
-             + sa.literal(":person:") + sa.cast(listed.c.person_id, sa.String))
-            .label("subject_key"),
-            listed.c.case_id.label("case_id"), listed.c.person_id.label("person_id"),
-            json_object(complaints=sa.func.count(),
-                        incidents=items,
-                        threshold=rule_value(kind, "complaints", listed.c.organisation_id),
-                        window_days=rule_value(kind, "window_days", listed.c.organisation_id)
-                        ).label("evidence"),
-            rule_version(kind, listed.c.organisation_id).label("rule_version"),
-        ).group_by(listed.c.case_id, listed.c.organisation_id, listed.c.person_id)
-        .having(sa.func.count() >= rule_value(kind, "complaints", listed.c.organisation_id))
+
+
+def _complaint_list(listed, qualifying: bool) -> sa.ColumnElement:
+    """The qualifying complaints, or those that do not qualify (each shown with its reason:
+    sara.flags.rules.late_reason), oldest first; NULL for none."""
+    return json_array_agg(as_json(listed.c.item), listed.c.occurred_dt,
+                          listed.c.incident_id).filter(listed.c.qualifies == int(qualifying))
+
+
+def case_review_by_person(now, person_ids=None) -> sa.Select:
+    """The statutory threshold: subject_key, case_id (None), person_id, evidence and
+    rule_version of everyone who made `complaints` or more qualifying complaints in their
+    force's window, whether or not a case was opened."""
+    kind = "case_review"
+    c = case_review_complaints(now, person_ids).cte("complaints")
+    reaching = (sa.select(c.c.person_id).group_by(c.c.person_id, c.c.organisation_id)
+                .having(sa.func.sum(c.c.qualifies)
+                        >= rule_value(kind, "complaints", c.c.organisation_id)))
+    listed = _listed(sa.select(c).where(c.c.person_id.in_(reaching)).subquery(),
+                     "person_id", "organisation_id")
+    org = listed.c.organisation_id
+    return sa.select(
+        (sa.literal("person:") + sa.cast(listed.c.person_id, sa.String)).label("subject_key"),
+        sa.cast(sa.null(), sa.Integer).label("case_id"), listed.c.person_id.label("person_id"),
+        json_object(complaints=sa.func.sum(listed.c.qualifies),
+                    incidents=_complaint_list(listed, True),
+                    not_qualifying=_complaint_list(listed, False),
+                    threshold=rule_value(kind, "complaints", org),
+                    window_months=rule_value(kind, "window_months", org)).label("evidence"),
+        rule_version(kind, org).label("rule_version"),
+    ).group_by(listed.c.person_id, org)
+
+
+def case_review_by_people(now, case_ids=None) -> sa.Select:
+    """The local variant: subject_key, case_id, person_id (None), evidence and rule_version of
+    every case about which `people` or more different people made qualifying complaints in the
+    window, about more than one episode: one fight reported by five neighbours is one
+    incident, not persistent anti-social behaviour. The case's force's numbers."""
+    kind = "case_review"
+    c = case_review_complaints(now, case_ids=case_ids if case_ids is not None else
+                               sa.select(CaseIncident.case_id)).cte("case_complaints")
+    q = (sa.select(c.c.case_id, ProblemCase.organisation_id.label("case_force"), c.c.person_id,
+                   c.c.episode, c.c.incident_id)
+         .join(ProblemCase, ProblemCase.id == c.c.case_id).where(c.c.qualifies == 1)
+         .cte("qualifying_case_complaints"))
+    counts = (
+        sa.select(q.c.case_id, q.c.case_force,
+                  sa.func.count(sa.distinct(q.c.person_id)).label("people"))
+        .group_by(q.c.case_id, q.c.case_force)
+        .having(sa.func.count(sa.distinct(q.c.person_id))
+                >= rule_value(kind, "people", q.c.case_force))
+        .having(sa.func.count(sa.distinct(q.c.episode)) > 1)
+        .subquery()
     )
-    by_people = (
-        sa.select(
-            (sa.literal("case:") + sa.cast(listed.c.case_id, sa.String) + sa.literal(":people"))
-            .label("subject_key"),
-            listed.c.case_id.label("case_id"), sa.cast(sa.null(), sa.Integer).label("person_id"),
-            json_object(people=sa.func.count(sa.distinct(listed.c.person_id)),
-                        incidents=items,
-                        threshold=rule_value(kind, "people", listed.c.organisation_id),
-                        window_days=rule_value(kind, "window_days", listed.c.organisation_id)
-                        ).label("evidence"),
-            rule_version(kind, listed.c.organisation_id).label("rule_version"),
-        ).group_by(listed.c.case_id, listed.c.organisation_id)
-        .having(sa.func.count(sa.distinct(listed.c.person_id))
-                >= rule_value(kind, "people", listed.c.organisation_id))
-    )
-    return sa.union_all(by_person, by_people)
+    episodes = (sa.select(q.c.case_id, counts.c.case_force, counts.c.people,
+                          sa.func.min(q.c.incident_id).label("incident_id"),
+                          sa.literal(1).label("qualifies"))
+                .join(counts, counts.c.case_id == q.c.case_id)
+                .group_by(q.c.case_id, counts.c.case_force, counts.c.people, q.c.episode)
+                .subquery())
+    listed = _listed(episodes, "case_id", "case_force", "people")
+    org = listed.c.case_force
+    return sa.select(
+        (sa.literal("case:") + sa.cast(listed.c.case_id, sa.String) + sa.literal(":people"))
+        .label("subject_key"),
+        listed.c.case_id.label("case_id"), sa.cast(sa.null(), sa.Integer).label("person_id"),
+        json_object(people=listed.c.people, episodes=sa.func.count(),
+                    incidents=_complaint_list(listed, True),
+                    threshold=rule_value(kind, "people", org),
+                    window_months=rule_value(kind, "window_months", org)).label("evidence"),
+        rule_version(kind, org).label("rule_version"),
+    ).group_by(listed.c.case_id, org, listed.c.people)
+
+
+def case_review_set(now, person_ids=None, case_ids=None) -> sa.CompoundSelect:
+    """Every case-review threshold reached now: of these people (or everyone), and of these
+    cases (or of the cases these people complained about, or every case)."""
+    if person_ids is not None and case_ids is None:
+        case_ids = cases_of(person_ids)
+    return sa.union_all(case_review_by_person(now, person_ids),
+                        case_review_by_people(now, case_ids))
 
 
 def scan_case_review(person_ids=None, now=None) -> ScanResult:
-    """Community trigger: `complaints` or more complaint episodes by one member of the public
-    about the same problem (case) in the window, or `people` or more different people
-    complaining about it, with the numbers of the force that owns the case."""
+    """Community trigger: `complaints` or more qualifying complaints by one member of the
+    public in the window (each made within a month of the behaviour; a case need not exist),
+    or `people` or more different people complaining about the same problem (case)."""
     now = now or utcnow()
     restrict = None
     if person_ids is not None:
-        restrict = Flag.case_id.in_(cases_of(person_ids))
+        restrict = sa.or_(Flag.person_id.in_(person_ids), Flag.case_id.in_(cases_of(person_ids)))
     return _upsert("case_review", case_review_set(now, person_ids), now, restrict)

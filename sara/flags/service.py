@@ -73,11 +73,7 @@ def describe(flag: Flag) -> str:
         return (f"{flag.kind_label}: {_counted(ev)} {what} in the last "
                 f"{_window(ev.get('window_days'))} (threshold {ev.get('threshold')})")
     if flag.kind == "case_review":
-        if "people" in ev:
-            return (f"ASB case review threshold reached: {ev['people']} different people "
-                    f"complained in {ev.get('window_days')} days (threshold {ev.get('threshold')})")
-        return (f"ASB case review threshold reached: {ev.get('complaints')} complaints by one "
-                f"person in {ev.get('window_days')} days (threshold {ev.get('threshold')})")
+        return case_review_in_words(ev)
     if flag.kind == "action_overdue":
         return (f"Action {ev.get('action')} overdue: it was due on "
                 f"{date_in_words(ev.get('due_date'))}")
@@ -89,6 +85,25 @@ def describe(flag: Flag) -> str:
     if flag.kind == "closed_unevaluated":
         return "Closed without an approved evaluation"
     return flag.kind_label
+
+
+def case_review_in_words(evidence: dict) -> str:
+    """A case-review decision in words, e.g. 'ASB case review threshold reached: 3 qualifying
+    complaints in the last 6 months (threshold 3)'."""
+    if "window_months" in evidence:
+        window = f"the last {_plural(evidence['window_months'], 'month')}"
+    else:  # flags raised before the window was in calendar months
+        window = f"{evidence.get('window_days')} days"
+    if "people" in evidence:
+        return (f"ASB case review threshold reached: {evidence['people']} different people "
+                f"complained about {_plural(evidence.get('episodes', 0), 'incident')} in "
+                f"{window} (threshold {evidence.get('threshold')})")
+    return (f"ASB case review threshold reached: {evidence.get('complaints')} qualifying "
+            f"complaints in {window} (threshold {evidence.get('threshold')})")
+
+
+def _plural(number, word: str) -> str:
+    return f"{number} {word}" + ("" if number == 1 else "s")
 
 
 def _counted(evidence: dict):

@@ -10,7 +10,6 @@ A fixed number of queries for any number of people.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,11 +17,12 @@ import sqlalchemy as sa
 
 from sara.core.types import utcnow
 from sara.extensions import db
-from sara.flags.rules import current_rule
+from sara.flags.rules import current_rule, late_reason
 from sara.flags.scan import (
     REPEAT_VICTIM_RULES,
+    case_review_by_people,
+    case_review_by_person,
     case_review_complaints,
-    case_review_set,
     cases_of,
     repeat_victims_by_force,
 )
@@ -36,8 +36,11 @@ class PersonStatus:
     repeat_victim: dict | None = None
     #: The same for the repeat-victim-of-crime rule
     repeat_victim_crime: dict | None = None
-    #: One {"case_id", "complaints" or "people", "incidents", "threshold", "window_days"} per
-    #: threshold reached on a case the person complained about
+    #: One dict per case-review threshold reached: the person's own ({"case_id": None,
+    #: "complaints", "incidents" (those that qualify), "not_qualifying" (each with its
+    #: "reason"), "threshold", "window_months"}), and the different-people one of each case
+    #: they complained about ({"case_id", "people", "episodes", "incidents", "threshold",
+    #: "window_months"}). Incidents also say when and to whom they were reported.
     case_review: list[dict] = field(default_factory=list)
 
     def subject_keys(self, person_id: int) -> dict[tuple[str, str], tuple[int | None, dict]]:
@@ -48,9 +51,9 @@ class PersonStatus:
                 keys[kind, f"person:{person_id}"] = (None, getattr(self, kind))
         for review in self.case_review:
             evidence = {k: v for k, v in review.items() if k != "case_id"}
-            suffix = f"person:{person_id}" if "complaints" in review else "people"
-            keys["case_review", f"case:{review['case_id']}:{suffix}"] = (review["case_id"],
-                                                                         evidence)
+            key = (f"person:{person_id}" if review["case_id"] is None
+                   else f"case:{review['case_id']}:people")
+            keys["case_review", key] = (review["case_id"], evidence)
         return keys
 
 
@@ -70,33 +73,38 @@ def people_status(person_ids: list[int], now: datetime | None = None) -> dict[in
             "count": count, "incidents": _oldest_first(incidents),
             "threshold": rule["threshold"], "window_days": rule["window_days"]})
 
-    # Most callers are on no case: then one cheap query says so, and the case-review rule,
-    # whose statement is long to build and to run, is not asked.
+    # The statutory threshold: one person's complaints, with or without a case.
+    for _key, _case, person_id, evidence, _version in db.session.execute(
+            case_review_by_person(now, person_ids)):
+        status[person_id].case_review.append({"case_id": None, **decision(evidence)})
+    # The different-people threshold belongs to each of the people who complained about the
+    # case. Most callers are on no case: then one cheap query says so, and it is not asked.
     case_ids = list(db.session.scalars(cases_of(person_ids).distinct()))
     if not case_ids:
         return status
-    reviews = case_review_set(now, person_ids, case_ids).subquery()
+    reviews = case_review_by_people(now, case_ids).subquery()
     complaints = case_review_complaints(now, person_ids, case_ids).subquery()
-    # A threshold of different people belongs to each of them: joined to whoever of these
-    # people complained about that case in its window.
     rows = db.session.execute(
-        sa.select(reviews.c.case_id, reviews.c.person_id, reviews.c.evidence,
-                  complaints.c.person_id)
-        .join(complaints, sa.and_(
-            complaints.c.case_id == reviews.c.case_id,
-            sa.or_(complaints.c.person_id == reviews.c.person_id,
-                   reviews.c.person_id.is_(None))))
-        .where(complaints.c.person_id.in_(person_ids))
-        .order_by(reviews.c.case_id, reviews.c.person_id))
-    seen: dict[int, set] = defaultdict(set)
-    for case_id, own, evidence, person_id in rows:
-        if (case_id, own) in seen[person_id]:
-            continue
-        seen[person_id].add((case_id, own))
-        evidence = dict(evidence or {})
-        evidence["incidents"] = _oldest_first(evidence.get("incidents"))
-        status[person_id].case_review.append({"case_id": case_id, **evidence})
+        sa.select(reviews.c.case_id, reviews.c.evidence, complaints.c.person_id)
+        .join(complaints, complaints.c.case_id == reviews.c.case_id)
+        .where(complaints.c.qualifies == 1)
+        .distinct().order_by(reviews.c.case_id))
+    for case_id, evidence, person_id in rows:
+        status[person_id].case_review.append({"case_id": case_id, **decision(evidence)})
     return status
+
+
+def decision(evidence) -> dict:
+    """A case-review decision's evidence as shown: the complaints oldest first, and each that
+    does not qualify with its reason ("reported 47 days after the behaviour")."""
+    evidence = dict(evidence or {})
+    evidence["incidents"] = _oldest_first(evidence.get("incidents"))
+    if "people" not in evidence:
+        evidence["not_qualifying"] = [
+            {**item, "reason": late_reason(datetime.fromisoformat(item["occurred"]),
+                                           datetime.fromisoformat(item["reported"]))}
+            for item in _oldest_first(evidence.get("not_qualifying"))]
+    return evidence
 
 
 def _oldest_first(incidents) -> list[dict]:
