@@ -170,9 +170,11 @@ def _list_filters(owner_id: int | None = None) -> tuple[CaseFilterForm, queries.
 def _render_list(title: str, owner_id: int | None = None):
     form, filters = _list_filters(owner_id)
     page = queries.case_page(current_user, filters, current_app.config["CASES_PER_PAGE"])
+    # Each filter given a value, valid or not: the filter panel is open when there are any.
+    filters_applied = sum(1 for field in form if field.data or field.errors)
     return render_template(
         "cases/list.html", title=title, form=form, page=page, filters=filters,
-        mine=owner_id is not None,
+        mine=owner_id is not None, filters_applied=filters_applied,
     )
 
 

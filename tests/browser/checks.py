@@ -40,50 +40,9 @@ document.addEventListener('securitypolicyviolation', (e) => {
 #: Known failures, by the page names the journeys give check_page: {check: why}. A check is
 #: "scroll" (sideways scrolling at 375 px), "axe:<rule id>" or "csp".
 KNOWN_ISSUES: dict[str, dict[str, str]] = {
-    # Measured 3 December 2026 on the demo data; "widest" names the elements that stick out.
-    "case page": {
-        "scroll": "issue 14 section 5: the stage steps (li.app-stages__item) reach 385-387 px, "
-                  "and on some cases a table (the people's, the actions') 453-671 px",
-    },
-    "response": {
-        "scroll": "not in issue 14's list: the objectives and tactics table reaches 395 px",
-    },
-    "sharing": {
-        "scroll": "issue 14 section 5 (sharing): the access table reaches 419 px",
-    },
-    "case incidents": {
-        "scroll": "issue 14 section 5 (case incidents): the linked incidents table reaches 488 px",
-    },
-    "evaluation submitted": {
-        "scroll": "not in issue 14's list: a table on the submitted evaluation reaches 385 px",
-    },
-    "queue": {
-        "scroll": "issue 14 section 5 (queue): the queue's tables reach 444-504 px, the page "
-                  "763 px",
-    },
-    "shared case, people withheld": {
-        "scroll": "issue 14 section 5 (case page): the stage steps (li.app-stages__item) reach "
-                  "387 px",
-    },
-    "admin organisations": {
-        "scroll": "not in issue 14's list: the organisations table reaches 463 px",
-    },
-    "admin users": {
-        "scroll": "issue 14 section 5 (admin users): the users table reaches 704 px",
-    },
     "dashboard": {
         "axe:nested-interactive": "issue 14 section 5: the charts' links are inside svg "
                                   "role=\"img\" (6 charts; serious)",
-    },
-    "what works": {
-        "scroll": "issue 14 section 5 (what works): the tactics table is 799 px wide, the page "
-                  "703 px",
-    },
-    "print summary": {
-        "scroll": "issue 14 section 5 (print summary): a table reaches 597 px",
-    },
-    "API docs": {
-        "scroll": "issue 14 section 5 (API docs): the tables reach 520-580 px, the page 604 px",
     },
 }
 
