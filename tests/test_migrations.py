@@ -349,3 +349,30 @@ def test_every_revision_downgrades_and_upgrades_again_with_data(fresh_app):
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
     assert _schema_diff(fresh_app) == []
+
+
+def test_a_forces_case_review_window_in_days_becomes_calendar_months(fresh_app):
+    """e5b7d9f01401: 183 days, as a force set it, is the statutory guidance's 6 months."""
+    organisations = sa.table("organisations", sa.column("id", sa.Integer),
+                             sa.column("name", sa.String), sa.column("kind", sa.String),
+                             sa.column("created_dt", sa.DateTime))
+    rules = sa.table("flag_rules", sa.column("organisation_id", sa.Integer),
+                     sa.column("kind", sa.String), sa.column("version", sa.Integer),
+                     sa.column("params", sa.JSON), sa.column("created_dt", sa.DateTime))
+
+    def params():
+        with db.engine.connect() as connection:
+            return connection.execute(sa.select(rules.c.params)).scalar_one()
+
+    with fresh_app.app_context():
+        upgrade(revision="d4f6b8c91201")
+        with db.engine.begin() as connection:
+            connection.execute(organisations.insert().values(id=1, name="Force", kind="police",
+                                                             created_dt=EPOCH))
+            connection.execute(rules.insert().values(
+                organisation_id=1, kind="case_review", version=2, created_dt=EPOCH,
+                params={"complaints": 4, "people": 5, "window_days": 183}))
+        upgrade()
+        assert params() == {"complaints": 4, "people": 5, "window_months": 6}
+        downgrade(revision="d4f6b8c91201")
+        assert params() == {"complaints": 4, "people": 5, "window_days": 183}
