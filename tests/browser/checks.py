@@ -71,10 +71,6 @@ KNOWN_ISSUES: dict[str, dict[str, str]] = {
     "admin users": {
         "scroll": "issue 14 section 5 (admin users): the users table reaches 704 px",
     },
-    "dashboard": {
-        "axe:nested-interactive": "issue 14 section 5: the charts' links are inside svg "
-                                  "role=\"img\" (6 charts; serious)",
-    },
     "what works": {
         "scroll": "issue 14 section 5 (what works): the tactics table is 799 px wide, the page "
                   "703 px",
