@@ -158,6 +158,16 @@ def axe_findings(page, name: str) -> list[Finding]:
     return findings
 
 
+def axe_violations(page, rules: list[str]) -> list[dict]:
+    """The page's violations of the named axe rules, whatever their impact (such as "region",
+    moderate, which check_page does not fail on): each {"id", "impact", "targets"}."""
+    results = _axe.run(page, options={"runOnly": {"type": "rule", "values": rules},
+                                      "resultTypes": ["violations"]})
+    return [{"id": violation["id"], "impact": violation["impact"],
+             "targets": [" ".join(map(str, node["target"])) for node in violation["nodes"]]}
+            for violation in results.response["violations"]]
+
+
 def csp_findings(page, name: str) -> list[Finding]:
     events = page.evaluate("window.__cspViolations || []")
     console = getattr(page, "_sara_csp_console", [])
