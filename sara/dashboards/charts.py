@@ -3,9 +3,10 @@ closed, and the page's CSP allows neither).
 
 A chart is data first (`Chart`): categories along the x axis, one or more series of figures, each
 figure with the link to the list behind it. The same object gives the SVG picture and the data
-table beside it, so the two cannot disagree. The SVG is `role="img"` with a <title> and <desc>;
-its links are for pointer users (tabindex -1), while keyboard and screen-reader users have the
-same links in the table. Series differ by pattern and by label as well as by colour.
+table beside it, so the two cannot disagree. The SVG is a picture, `role="img"` with a <title>
+and <desc>, and holds no link (an image's content is presentational, so a link inside it is
+nested-interactive, WCAG 4.1.2): every figure's link, and every marker's, is in the table beside
+it, for everyone. Series differ by pattern and by label as well as by colour.
 """
 
 from __future__ import annotations
@@ -136,12 +137,9 @@ def _defs(chart: Chart) -> str:
     return _tag("defs", "".join(parts))
 
 
-def _link(content: str, href: str | None, tooltip: str) -> str:
-    """A figure in the picture: a link to its list when there is one, with a hover tooltip."""
-    inner = _tag("title", escape(tooltip)) + content
-    if href is None:
-        return _tag("g", inner)
-    return _tag("a", inner, href=href, tabindex="-1", class_="app-chart__link")
+def _figure(content: str, tooltip: str) -> str:
+    """A figure in the picture, with a hover tooltip (its link is the table's)."""
+    return _tag("g", _tag("title", escape(tooltip)) + content)
 
 
 def _axes(chart: Chart, top: int, step: int, plot_w: float, plot_h: float,
@@ -226,8 +224,7 @@ def _bars(chart: Chart, top: int, plot_w: float, plot_h: float) -> str:
                 # White on the series' colour: a dark backing keeps it legible over a pattern.
                 label = _tag("rect", x=f"{x + bar_w / 2 - 11:.1f}", y=f"{y + 2:.1f}",
                              width="22", height="14", fill=TEXT, rx="2") + label
-            parts.append(_link(rect + label, figure.href,
-                               f"{category}: {figure.value} ({series.name})"))
+            parts.append(_figure(rect + label, f"{category}: {figure.value} ({series.name})"))
             if stacked:
                 base = y
     return "".join(parts)
@@ -241,13 +238,13 @@ def _lines(chart: Chart, top: int, plot_w: float, plot_h: float, category_x) -> 
         x = MARGIN_LEFT + band * marker.position
         # Staggered, so the numbers of cases entering Response in the same weeks stay readable.
         label_y = MARGIN_TOP + 14 + 13 * (index % 3)
-        parts.append(_link(
+        parts.append(_figure(
             _tag("line", x1=f"{x:.1f}", x2=f"{x:.1f}", y1=str(MARGIN_TOP), y2=f"{base:.1f}",
                  stroke=PURPLE, stroke_width="1.5", stroke_dasharray="4 3")
             + _marker_shape(x, MARGIN_TOP + 2)
             + _tag("text", escape(marker.label), x=f"{x + 3:.1f}", y=str(label_y),
                    font_size="11", fill=PURPLE),
-            marker.href, marker.text))
+            marker.text))
     for series in chart.series:
         points = [(category_x(i), base - plot_h * f.value / top)
                   for i, f in enumerate(series.figures)]
@@ -259,8 +256,7 @@ def _lines(chart: Chart, top: int, plot_w: float, plot_h: float, category_x) -> 
                        stroke="#ffffff", stroke_width="1.5")
             value = _tag("text", str(figure.value), x=f"{x:.1f}", y=f"{y - 9:.1f}",
                          text_anchor="middle", font_size="11", fill=TEXT)
-            parts.append(_link(dot + value, figure.href,
-                               f"{category}: {figure.value} ({series.name})"))
+            parts.append(_figure(dot + value, f"{category}: {figure.value} ({series.name})"))
     return "".join(parts)
 
 

@@ -39,12 +39,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 #: Known failures, by the page names the journeys give check_page: {check: why}. A check is
 #: "scroll" (sideways scrolling at 375 px), "axe:<rule id>" or "csp".
-KNOWN_ISSUES: dict[str, dict[str, str]] = {
-    "dashboard": {
-        "axe:nested-interactive": "issue 14 section 5: the charts' links are inside svg "
-                                  "role=\"img\" (6 charts; serious)",
-    },
-}
+KNOWN_ISSUES: dict[str, dict[str, str]] = {}
 
 _axe = Axe()
 
@@ -119,6 +114,16 @@ def axe_findings(page, name: str) -> list[Finding]:
                                 f"{violation['impact']}, {len(targets)} element(s): "
                                 f"{violation['help']}; {', '.join(targets[:5])}"))
     return findings
+
+
+def axe_violations(page, rules: list[str]) -> list[dict]:
+    """The page's violations of the named axe rules, whatever their impact (such as "region",
+    moderate, which check_page does not fail on): each {"id", "impact", "targets"}."""
+    results = _axe.run(page, options={"runOnly": {"type": "rule", "values": rules},
+                                      "resultTypes": ["violations"]})
+    return [{"id": violation["id"], "impact": violation["impact"],
+             "targets": [" ".join(map(str, node["target"])) for node in violation["nodes"]]}
+            for violation in results.response["violations"]]
 
 
 def csp_findings(page, name: str) -> list[Finding]:
