@@ -309,11 +309,10 @@ def counted_links(truth, flag: str, links: list[Link], hit: dict) -> list[Link]:
     the public's, one per episode as the database links them (the first report of each)."""
     now = truth.now
     if flag == "case_review":
-        days = truth_module.RULES[flag]["window_days"]
-        cases = {e.get("case_id") for e in hit.get("case_review_evidence") or []}
-        found = [k for k in links if k.is_asb and k.role in ROLES and k.case_ids
-                 and (not cases or k.case_ids & cases)
-                 and now - timedelta(days=days) <= k.occurred <= now]
+        since = truth_module.months_before(now, truth_module.RULES[flag]["window_months"])
+        cases = {e.get("case_id") for e in hit.get("case_review_evidence") or []} - {None}
+        found = [k for k in links if k.is_asb and k.role in ROLES
+                 and (not cases or k.case_ids & cases) and since <= k.occurred <= now]
     else:
         rule = truth_module.RULES[flag]
         found = [k for k in links if k.is_asb == rule["asb"] and k.role in ROLES
@@ -328,6 +327,11 @@ def counted_links(truth, flag: str, links: list[Link], hit: dict) -> list[Link]:
 def evidence_refs(hit: dict, flag: str) -> list[str] | None:
     """The references the lookup says it counted, when its evidence lists them."""
     evidence = hit.get(f"{flag}_evidence")
+    if flag == "case_review" and isinstance(evidence, list):
+        # The person's own decision lists their complaints; the different-people one lists
+        # everyone's, which the database mapping reads through the case instead.
+        own = [e for e in evidence if e.get("case_id") is None]
+        return [i["reference"] for e in own for i in e.get("incidents") or []] if own else None
     if isinstance(evidence, dict) and isinstance(evidence.get("incidents"), list):
         return [i["reference"] if isinstance(i, dict) else str(i) for i in evidence["incidents"]]
     return None

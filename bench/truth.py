@@ -65,6 +65,8 @@ from itertools import combinations, count
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
+
 #: The moment the truth is stated at unless told otherwise (tests/conftest.py's FROZEN_NOW).
 DEFAULT_NOW = datetime(2026, 6, 17, 8, 30, tzinfo=UTC)
 DEFAULT_SEED = 13
@@ -77,9 +79,17 @@ CAD_COLUMNS = ["incident_ref", "occurred_at", "category", "is_asb", "location", 
 RULES = {
     "repeat_victim": {"asb": True, "threshold": 2, "window_days": 365},
     "repeat_victim_crime": {"asb": False, "threshold": 2, "window_days": 365},
-    "case_review": {"complaints": 3, "people": 5, "window_days": 183},
+    # The statutory guidance: 3 qualifying complaints in 6 calendar months (every call here is
+    # reported when it happens, so every complaint qualifies); 5 different people about one
+    # problem, about more than one episode, as the local variant.
+    "case_review": {"complaints": 3, "people": 5, "window_months": 6},
 }
 FLAGS = tuple(RULES)
+
+
+def months_before(now: datetime, months: int) -> datetime:
+    """`months` calendar months before `now`, on London's calendar."""
+    return (now.astimezone(LONDON) - relativedelta(months=months)).astimezone(UTC)
 
 ASB_CATEGORIES = ["ASB - Personal", "ASB - Nuisance", "ASB - Environmental"]
 CRIME_CATEGORIES = ["Criminal damage and arson", "Burglary", "Vehicle crime", "Other theft",
@@ -239,6 +249,9 @@ class Truth:
 
     def in_window(self, call: Call, days: int) -> bool:
         return self.now - timedelta(days=days) <= call.occurred <= self.now
+
+    def in_months(self, call: Call, months: int) -> bool:
+        return months_before(self.now, months) <= call.occurred <= self.now
 
     def episodes(self, person: TruePerson, flag: str) -> set[int]:
         """The distinct episodes that count towards a repeat-victim rule for `person`."""
@@ -467,17 +480,24 @@ class _Builder:
                 if len(truth.episodes(person, flag)) >= RULES[flag]["threshold"]:
                     person.flags.append(flag)
         rule = RULES["case_review"]
+
+        def complaint(call: Call) -> bool:
+            return (call.is_asb and truth.in_months(call, rule["window_months"])
+                    and not self.people[call.person].professional)
+
+        # One person's complaints, about any problem, with or without a case.
+        for person in self.people.values():
+            own = {c.episode for c in person.calls if complaint(c)}
+            if len(own) >= rule["complaints"]:
+                person.flags.append("case_review")
+        # Different people about one problem (a case), about more than one episode.
         for case in self.cases:
-            complaints = [c for c in case.calls if c.is_asb and truth.in_window(
-                c, rule["window_days"]) and not self.people[c.person].professional]
-            episodes = defaultdict(set)
-            for call in complaints:
-                episodes[call.person].add(call.episode)
-            enough_people = len(episodes) >= rule["people"]
-            for key, own in episodes.items():
-                if (enough_people or len(own) >= rule["complaints"]) and \
-                        "case_review" not in self.people[key].flags:
-                    self.people[key].flags.append("case_review")
+            calls = [c for c in case.calls if complaint(c)]
+            people = {c.person for c in calls}
+            if len(people) >= rule["people"] and len({c.episode for c in calls}) > 1:
+                for key in people:
+                    if "case_review" not in self.people[key].flags:
+                        self.people[key].flags.append("case_review")
         return truth
 
 
@@ -696,7 +716,6 @@ def _boundaries(b: _Builder, n: int) -> None:
 
 
 def _case_reviews(b: _Builder, n: int, professionals: list[TruePerson]) -> None:
-    window = RULES["case_review"]["window_days"]
     types = ["asb_neighbour", "asb_youth", "noise", "asb_drugs", "asb_street_drinking"]
 
     def case_of(person_calls: list[Call], label: str) -> None:
@@ -713,22 +732,23 @@ def _case_reviews(b: _Builder, n: int, professionals: list[TruePerson]) -> None:
         return (person.address, person.postcode)
 
     for _ in range(n):
-        p = complainer("cr_three", "three complaints about one case in 183 days")
+        p = complainer("cr_three", "three complaints about one case in 170 days")
         case_of(complaints(p, b.distinct_days(3, 2, 170), home(p)), "Neighbour nuisance")
     for _ in range(n):
         p = complainer("cr_two", "two complaints about one case")
         case_of(complaints(p, b.distinct_days(2, 2, 170), home(p)), "Noise")
-    edge = b.now - timedelta(days=window)
+    edge = months_before(b.now, RULES["case_review"]["window_months"])
     for population, when, note in (
-            ("cr_outside", edge - timedelta(hours=1), "third complaint 1 h before now - 183 d"),
-            ("cr_at", edge, "third complaint at exactly now - 183 days (counts)")):
+            ("cr_outside", edge - timedelta(hours=1), "third complaint 1 h before 6 months ago"),
+            ("cr_at", edge, "third complaint at exactly 6 calendar months ago (counts)")):
         for _ in range(max(2, 2 * n // 3)):
             p = complainer(population, note)
             calls = complaints(p, b.distinct_days(2, 2, 170), home(p))
             calls.append(b.call(p, when, place=home(p)))
             case_of(calls, "Youths gathering")
     for _ in range(max(2, n // 2)):
-        p = complainer("cr_two_cases", "three complaints, but about two problems")
+        p = complainer("cr_two_cases", "three complaints about two problems (they count: the "
+                                       "statute counts the person's complaints)")
         days = b.distinct_days(3, 2, 170)
         place = b.rng.choice(PUBLIC_PLACES)
         case_of(complaints(p, days[:2], home(p)), "Neighbour nuisance")
