@@ -88,9 +88,14 @@ def people_status(person_ids: list[int], now: datetime | None = None) -> dict[in
         sa.select(reviews.c.case_id, reviews.c.evidence, complaints.c.person_id)
         .join(complaints, complaints.c.case_id == reviews.c.case_id)
         .where(complaints.c.qualifies == 1)
-        .distinct().order_by(reviews.c.case_id))
+        .order_by(reviews.c.case_id))
+    # One row per episode the person complained of: the decision once (PostgreSQL cannot
+    # DISTINCT a json column).
+    seen = set()
     for case_id, evidence, person_id in rows:
-        status[person_id].case_review.append({"case_id": case_id, **decision(evidence)})
+        if (case_id, person_id) not in seen:
+            seen.add((case_id, person_id))
+            status[person_id].case_review.append({"case_id": case_id, **decision(evidence)})
     return status
 
 
