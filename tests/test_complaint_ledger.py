@@ -78,6 +78,8 @@ def test_without_a_reported_date_it_was_reported_when_it_happened_to_the_force(b
     ({"reported_date": ["14", "3", "2026"], "reported_time": "25:00"},
      "Enter a real time, like 09:15"),
     ({"reported_to": "999999"}, "Choose the organisation it was reported to"),
+    ({"reported_to": "99999999999999999999"}, "Choose the organisation it was reported to"),
+    ({"reported_to": "council"}, "Choose the organisation it was reported to"),
 ])
 def test_a_wrong_reported_date_or_body_is_a_form_error_and_records_nothing(browser, officer,
                                                                           fields, message):

@@ -70,12 +70,14 @@ class _WholeNumberField(IntegerField):
 
 
 def _optional_id(value) -> int | None:
+    """An id, or None for nothing chosen; anything else is 0, which no record has, so the
+    service answers it with its own message ("Choose the organisation ...")."""
     if value in (None, ""):
         return None
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ValueError("Choose the organisation it was reported to") from None
+        return 0
 
 
 class IncidentForm(BaseForm):

@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
+from sara import policy
 from sara.audit import service as audit
 from sara.cases import service as case_service
 from sara.core import outbox
@@ -78,8 +79,9 @@ def reported_values(values: dict, organisation: Organisation, occurred: datetime
     if reported < occurred:
         raise IncidentError("When it was reported must be the same as or after when it happened",
                             field="reported_dt")
-    body = values.get("reported_to_id") or organisation.id
-    if db.session.get(Organisation, body) is None:
+    body = values.get("reported_to_id")
+    body = organisation.id if body is None else body
+    if not policy.is_an_id(body) or db.session.get(Organisation, body) is None:
         raise IncidentError("Choose the organisation it was reported to", field="reported_to_id")
     return {"reported_dt": reported, "reported_to_id": body,
             "is_reported_in_time": reported_in_time(occurred, reported)}
