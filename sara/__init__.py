@@ -21,6 +21,7 @@ from sara.api import models as _api_models  # noqa: F401
 from sara.api.docs_views import bp as api_docs_bp
 from sara.api.routes import views as api_views
 from sara.api.token_views import bp as api_tokens_bp
+from sara.asb_reviews import models as _asb_review_models  # noqa: F401
 from sara.audit import consultation
 from sara.audit.views import bp as audit_bp
 from sara.auth.views import SESSION_TOKEN_KEY

@@ -273,10 +273,26 @@ def _people_keys_refilled(before, after, when):
     return True
 
 
+def _asb_review_flags_deleted(before, after, when):
+    """0b6ff6f02ed3: downgrading deletes the flags of the kind it adds (their reviews go with
+    their tables) and keeps every other flag as it was, then and after upgrading again."""
+    rows, now = before["flags"][1], after["flags"][1]
+    for key, row in rows.items():
+        dropped = row["kind"] == "asb_review_overdue"
+        if dropped != (key not in now):
+            return False
+        if not dropped and any(now[key][column] != row[column] for column in row
+                               if column in now[key]):
+            return False
+    # The filler wrote one of the new kind, so the deletion was seen.
+    return any(row["kind"] == "asb_review_overdue" for row in rows.values())
+
+
 #: Tables a revision's downgrade reshapes on purpose, as its docstring or comments say, and how
 RESHAPED = {
     "b7c1d2e3f401": {"flag_rules": _flag_rules_fold_into_the_lowest_force},
     "a4b6c8d10901": {"people": _people_keys_refilled},
+    "0b6ff6f02ed3": {"flags": _asb_review_flags_deleted},
 }
 #: Columns a downgrade must fill where they were empty, because the older schema needs a value
 FILLED = {

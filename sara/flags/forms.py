@@ -89,6 +89,8 @@ RULE_RANGES = {
     "review_overdue": {"days": (7, 365)},
     "evaluation_unsigned": {"days": (1, 180)},
     "same_incident": {"window_minutes": (1, 1440)},
+    "asb_review_overdue": {"decision_days": (1, 60), "meeting_days": (1, 60),
+                            "outcome_days": (1, 60)},
 }
 #: Field labels where the shared RULE_LABELS would be unclear on their own.
 _LABELS = {

@@ -24,6 +24,7 @@ FLAG_KINDS = {
     "evaluation_unsigned": "Evaluation awaiting sign-off",
     "closed_unevaluated": "Closed without evaluation",
     "action_overdue": "Action overdue",
+    "asb_review_overdue": "ASB case review stage overdue",
 }
 FLAG_STATES = {"raised": "Raised", "acknowledged": "Acknowledged", "resolved": "Resolved"}
 

@@ -94,6 +94,10 @@ EDITABLE_RULES = {
     # Two reports this close together, by one caller or about one place, are proposed as one
     # episode (sara.incidents.episodes) for a person to confirm.
     "same_incident": {"window_minutes": 60},
+    # Working days each stage of a case review may take (sara.asb_reviews.clocks): from the
+    # application to the threshold decision, from a "met" decision to the review meeting, and
+    # from the meeting to the outcome letter. Areas publish their own; these are common ones.
+    "asb_review_overdue": {"decision_days": 10, "meeting_days": 15, "outcome_days": 5},
 }
 #: Each editable rule's name on the admin's page.
 RULE_TITLES = {**{kind: FLAG_KINDS[kind] for kind in EDITABLE_RULES if kind in FLAG_KINDS},
@@ -106,6 +110,9 @@ RULE_LABELS = {
     "people": "Different people complaining about the same problem",
     "days": "Days",
     "window_minutes": "Minutes between the reports, at most",
+    "decision_days": "Working days from the application to the threshold decision",
+    "meeting_days": "Working days from a threshold met to the review meeting",
+    "outcome_days": "Working days from the review meeting to the outcome letter",
 }
 
 
