@@ -21,7 +21,7 @@ from sara.api import models as _api_models  # noqa: F401
 from sara.api.docs_views import bp as api_docs_bp
 from sara.api.routes import views as api_views
 from sara.api.token_views import bp as api_tokens_bp
-from sara.asb_reviews import models as _asb_review_models  # noqa: F401
+from sara.asb_reviews.views import bp as asb_reviews_bp
 from sara.audit import consultation
 from sara.audit.views import bp as audit_bp
 from sara.auth.views import SESSION_TOKEN_KEY
@@ -126,7 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, auth_bp, cases_bp, partners_bp, people_bp, actions_bp,
                       notifications_bp, lookup_bp, api_views.bp, evaluation_bp, library_bp,
                       supervision_bp, audit_bp, admin_bp, flags_bp, person_bp, incidents_bp,
-                      search_bp, dashboards_bp, api_tokens_bp, api_docs_bp):
+                      search_bp, dashboards_bp, api_tokens_bp, api_docs_bp, asb_reviews_bp):
         app.register_blueprint(blueprint)
     consultation.register(app)
 

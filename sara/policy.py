@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from sara.actions.models import Action
 from sara.api.models import ApiToken
+from sara.asb_reviews.models import AsbReview, AsbReviewParticipant
 from sara.audit import consultation
 from sara.auth.models import User
 from sara.cases.models import ProblemCase
@@ -563,6 +564,74 @@ def get_flag_or_404(user, flag_id: int):
         consultation.viewed("person", db.session.get(Person, flag.person_id),
                             summary=f"Viewed flag {flag.id} about them")
     return flag
+
+
+# --- ASB case reviews (the community trigger) ---------------------------------------------------
+
+#: Who runs a review for the force: records the meeting, its bodies and recommendations, and
+#: sends the letters. The threshold decision is a supervisor's (`can_decide_asb_review`).
+ASB_REVIEW_RUNNERS = CASE_WORKER_ROLES
+
+
+def asb_review_scope(user) -> ColumnElement[bool]:
+    """SQL condition: the ASB case reviews `user` may see. The force's staff see the force's
+    reviews; a partner sees the reviews their organisation takes part in or received the
+    application for, and nothing else."""
+    if not _is_signed_in(user):
+        return sa.false()
+    if user.organisation.is_police:
+        return AsbReview.organisation_id == user.organisation_id
+    taking_part = (sa.select(AsbReviewParticipant.review_id)
+                   .where(AsbReviewParticipant.organisation_id == user.organisation_id)
+                   .correlate(None))
+    return sa.or_(AsbReview.received_by_id == user.organisation_id,
+                  AsbReview.id.in_(taking_part))
+
+
+def visible_asb_reviews(user) -> sa.Select:
+    return sa.select(AsbReview).where(asb_review_scope(user))
+
+
+def can_list_asb_reviews(user) -> bool:
+    return _is_signed_in(user) and (user.organisation.is_police or user.role == "partner")
+
+
+def get_asb_review_or_404(user, reference: str) -> AsbReview:
+    review = None
+    if isinstance(reference, str) and len(reference) <= 12:
+        review = db.session.scalar(
+            visible_asb_reviews(user).where(AsbReview.reference == reference.upper()))
+    if review is None:
+        _note_denied(user, reference, "asb_review")
+        abort(404)
+    consultation.viewed("asb_review", review, case=review.case)
+    return review
+
+
+def can_record_asb_review(user) -> bool:
+    """An application is recorded against the person's record, so by those who may look people
+    up: the force's call handlers, officers and supervisors."""
+    return can_lookup_people(user)
+
+
+def can_run_asb_review(user, review: AsbReview) -> bool:
+    return (_is_signed_in(user) and user.organisation_id == review.organisation_id
+            and user.role in ASB_REVIEW_RUNNERS)
+
+
+def can_decide_asb_review(user, review: AsbReview) -> bool:
+    """The threshold decision, and the decision on an escalation: a named supervisor of the
+    force, never the officer who would then run the review alone."""
+    return (_is_signed_in(user) and user.organisation_id == review.organisation_id
+            and user.role == "supervisor")
+
+
+def can_see_asb_review_people(user, review: AsbReview) -> bool:
+    """The victim's and the applicant's names and contact details: the force's staff, and the
+    body that received the application (it holds them already). The other bodies taking part
+    see the review without them, as a case shared without personal details."""
+    return _is_signed_in(user) and user.organisation_id in (review.organisation_id,
+                                                           review.received_by_id)
 
 
 # --- API tokens --------------------------------------------------------------------------------

@@ -37,6 +37,12 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
         "args": ("actions",),
     },
+    # Each stage's due date is a day: once in the early morning, and after every change.
+    "scan-asb-reviews": {
+        "task": "worker.tasks.run_scan",
+        "schedule": crontab(minute=15, hour=6),
+        "args": ("asb-reviews",),
+    },
     "purge-expired-sessions": {
         "task": "worker.tasks.purge_expired_sessions",
         "schedule": crontab(minute=17),

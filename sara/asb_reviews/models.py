@@ -166,6 +166,10 @@ class AsbReview(Model):
         return STAGES[self.status][0] if self.is_live else None
 
     @property
+    def stage_name(self) -> str | None:
+        return STAGE_NAMES[self.stage] if self.stage else None
+
+    @property
     def due_date(self) -> date | None:
         """When the stage it waits on is due."""
         return getattr(self, STAGES[self.status][1]) if self.is_live else None

@@ -33,6 +33,7 @@ _REFERENCE = {
     "action": lambda r: r.reference,
     "person": lambda r: r.reference,
     "incident": lambda r: r.reference,
+    "asb_review": lambda r: r.reference,
     "flag": lambda r: f"flag:{r.id}",
     "user": lambda r: r.email,
     "audit_log": lambda r: r.email,  # a user whose activity was read
@@ -41,6 +42,7 @@ _CASE_ID = {
     "case": lambda r: r.id,
     "action": lambda r: r.case_id,
     "flag": lambda r: r.case_id,
+    "asb_review": lambda r: r.case_id,
 }
 #: A list names at most this many references in its row (lists are paged far below this).
 MAX_REFERENCES = 1000

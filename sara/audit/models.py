@@ -36,6 +36,7 @@ RECORD_TYPES = {
     "action": "Action",
     "flag": "Flag",
     "incident": "Incident",
+    "asb_review": "ASB case review",
     "setting": "Setting",
 }
 

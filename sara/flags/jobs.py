@@ -35,6 +35,11 @@ def scan_case_review() -> list[scan.ScanResult]:
     return [scan.scan_case_review()]
 
 
+def scan_asb_reviews() -> list[scan.ScanResult]:
+    """ASB case reviews with a stage past its due date."""
+    return [scan.scan_asb_review_overdue()]
+
+
 def check_people(person_ids) -> list[scan.ScanResult]:
     """The instant check after someone's incidents change: only their flags."""
     return [*scan.scan_all_repeat_victims(person_ids), scan.scan_case_review(person_ids)]
@@ -46,6 +51,7 @@ JOBS: dict[str, Callable[[], list[scan.ScanResult]]] = {
     "case-review": scan_case_review,
     "reviews": scan_reviews,
     "actions": scan_actions,
+    "asb-reviews": scan_asb_reviews,
 }
 
 

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from sara.actions.models import LIVE_STATUSES, Action
+from sara.asb_reviews.models import STAGES as REVIEW_STAGES
+from sara.asb_reviews.models import AsbReview
 from sara.cases.models import ProblemCase
 from sara.cases.queries import closed_unevaluated, review_due  # the case list's definitions
 from sara.core.sql import (
@@ -114,6 +116,46 @@ def scan_action_overdue(today: date | None = None, action_ids=None) -> ScanResul
         resolve = resolve.where(Flag.action_id.in_(action_ids))
     result.resolved = changed(resolve)
     return result
+
+
+# --- ASB case review stages overdue -------------------------------------------------------------
+
+def _stage_due():
+    """The due date of the stage each live review waits on (NULL for a finished review)."""
+    return sa.case(
+        (AsbReview.status == "awaiting_decision", AsbReview.decision_due_date),
+        (AsbReview.status == "awaiting_meeting", AsbReview.meeting_due_date),
+        (AsbReview.status == "awaiting_outcome", AsbReview.outcome_due_date),
+    )
+
+
+def _stage_name():
+    return sa.case(*((AsbReview.status == status, sa.literal(stage))
+                     for status, (stage, _column) in REVIEW_STAGES.items()))
+
+
+def scan_asb_review_overdue(today: date | None = None, review_ids=None) -> ScanResult:
+    """A flag for every ASB case review whose current stage (threshold decision, meeting,
+    outcome letter) is past its due date; one flag per review and stage, resolved once the stage
+    is done. It is about the victim (person_id), so it is on the force's queue, and about the
+    case where the review has one."""
+    today = today or local_today()
+    due = _stage_due()
+    qualifying = sa.select(
+        (sa.literal("asb_review:") + sa.cast(AsbReview.id, sa.String) + sa.literal(":")
+         + _stage_name()).label("subject_key"),
+        AsbReview.case_id.label("case_id"), AsbReview.person_id.label("person_id"),
+        json_object(review=AsbReview.reference, stage=_stage_name(),
+                    due_date=sa.cast(due, sa.String),
+                    checked_on=sa.literal(today.isoformat())).label("evidence"),
+        rule_version("asb_review_overdue", AsbReview.organisation_id).label("rule_version"),
+    ).where(AsbReview.status.in_(REVIEW_STAGES), due < today)
+    restrict = None
+    if review_ids is not None:
+        qualifying = qualifying.where(AsbReview.id.in_(review_ids))
+        restrict = sa.or_(*(Flag.subject_key.like(f"asb_review:{int(i)}:%") for i in review_ids))
+    return _upsert("asb_review_overdue", qualifying, utcnow(), restrict,
+                   resolved_note="Resolved automatically: the stage was done")
 
 
 # --- case flags: review overdue, evaluation awaiting sign-off, closed without evaluation -------
@@ -478,17 +520,20 @@ def _complaint_list(listed, qualifying: bool) -> sa.ColumnElement:
                           listed.c.incident_id).filter(listed.c.qualifies == int(qualifying))
 
 
-def case_review_by_person(now, person_ids=None) -> sa.Select:
+def case_review_by_person(now, person_ids=None, *, reaching_only: bool = True) -> sa.Select:
     """The statutory threshold: subject_key, case_id (None), person_id, evidence and
     rule_version of everyone who made `complaints` or more qualifying complaints in their
-    force's window, whether or not a case was opened."""
+    force's window, whether or not a case was opened. With reaching_only=False, of everyone
+    with any complaint in the window (what a decision maker is shown, met or not)."""
     kind = "case_review"
     c = case_review_complaints(now, person_ids).cte("complaints")
-    reaching = (sa.select(c.c.person_id).group_by(c.c.person_id, c.c.organisation_id)
-                .having(sa.func.sum(c.c.qualifies)
-                        >= rule_value(kind, "complaints", c.c.organisation_id)))
-    listed = _listed(sa.select(c).where(c.c.person_id.in_(reaching)).subquery(),
-                     "person_id", "organisation_id")
+    chosen = sa.select(c)
+    if reaching_only:
+        reaching = (sa.select(c.c.person_id).group_by(c.c.person_id, c.c.organisation_id)
+                    .having(sa.func.sum(c.c.qualifies)
+                            >= rule_value(kind, "complaints", c.c.organisation_id)))
+        chosen = chosen.where(c.c.person_id.in_(reaching))
+    listed = _listed(chosen.subquery(), "person_id", "organisation_id")
     org = listed.c.organisation_id
     return sa.select(
         (sa.literal("person:") + sa.cast(listed.c.person_id, sa.String)).label("subject_key"),

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from sara import policy
+from sara.asb_reviews.models import STAGE_NAMES
 from sara.audit import consultation
 from sara.audit import service as audit
 from sara.cases.models import ProblemCase
@@ -76,6 +77,10 @@ def describe(flag: Flag) -> str:
         return case_review_in_words(ev)
     if flag.kind == "action_overdue":
         return (f"Action {ev.get('action')} overdue: it was due on "
+                f"{date_in_words(ev.get('due_date'))}")
+    if flag.kind == "asb_review_overdue":
+        stage = STAGE_NAMES.get(str(ev.get("stage")), "next step")
+        return (f"ASB case review {ev.get('review')}: the {stage} was due by "
                 f"{date_in_words(ev.get('due_date'))}")
     if flag.kind == "review_overdue":
         return (f"Overdue for review: no supervisor review in {ev.get('days')} days, or past "

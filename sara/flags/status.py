@@ -15,6 +15,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from sara.cases.models import ProblemCase
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.flags.rules import current_rule, late_reason
@@ -115,3 +116,26 @@ def decision(evidence) -> dict:
 def _oldest_first(incidents) -> list[dict]:
     # SQLite aggregates in the order rows arrive, which it does not promise.
     return sorted(incidents or [], key=lambda i: (i["occurred"], i["reference"]))
+
+
+def case_review_evidence(person, now) -> dict:
+    """What the statutory threshold finds for one person at `now`, met or not: the qualifying
+    complaints, those that do not qualify (with why), the numbers and whether it is met (by
+    the person's own complaints, or by the different-people variant on a case of theirs)."""
+    mine = case_review_by_person(now, [person.id], reaching_only=False).subquery()
+    own = db.session.scalar(sa.select(mine.c.evidence))
+    _version, params = current_rule("case_review", person.organisation_id)
+    evidence = decision(own or {"complaints": 0, "incidents": None, "not_qualifying": None,
+                                "threshold": params["complaints"],
+                                "window_months": params["window_months"]})
+    evidence["met_by_complaints"] = (evidence.get("complaints") or 0) >= evidence["threshold"]
+    theirs = case_review_by_people(now, cases_of([person.id])).subquery()
+    by_people = db.session.execute(
+        sa.select(ProblemCase.reference, theirs.c.evidence)
+        .join(ProblemCase, ProblemCase.id == theirs.c.case_id)
+        .order_by(ProblemCase.reference)).all()
+    evidence["by_people"] = [{"case": reference, **decision(item)}
+                             for reference, item in by_people]
+    evidence["met"] = evidence["met_by_complaints"] or bool(by_people)
+    evidence["checked_at"] = now.isoformat()
+    return evidence

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from sara import policy
 from sara.admin.forms import ConfirmForm
+from sara.asb_reviews import service as asb_review_service
 from sara.audit import consultation
 from sara.core import unit_of_work
 from sara.core.rules import flash_refusal
@@ -142,7 +143,7 @@ def show(person_ref: str):
     return render_template(
         "people/show.html", person=person,
         flags=live_flags_for_person(person), possible_duplicates=possible,
-        cases=cases, incidents=incidents,
+        cases=cases, incidents=incidents, asb_reviews=asb_review_service.reviews_of(person),
         provenance=merging.provenance(person),
         merges=merging.merges_into(person),
         merged_into=merging.merged_into(person),
