@@ -68,7 +68,9 @@ def _example_values(user) -> dict:
     flag = db.session.scalar(sa.select(Flag).where(policy.flag_scope(user)).limit(1))
     job = db.session.scalar(sa.select(IncidentImport).limit(1))
     study = db.session.scalar(policy.library_cases(user).limit(1))
+    review = db.session.scalar(policy.visible_asb_reviews(user).limit(1))
     return {
+        "review_ref": review.reference if review else "CR-000001", "letter": "decision",
         "reference": case.reference if case else "PS-2000-00001",
         "action_ref": action.reference if action else "AC-000001",
         "person_ref": person.reference if person else "PN-000001",

@@ -27,33 +27,33 @@ from sara.extensions import db
 
 bp = Blueprint("asb_reviews", __name__, url_prefix="/asb-case-reviews")
 
-REVIEW = "/<reference>"
+REVIEW = "/<review_ref>"
 
 
 def _status(form) -> int:
     return 400 if "csrf_token" in form.errors else 200
 
 
-def _review(reference: str) -> AsbReview:
-    return policy.get_asb_review_or_404(current_user, reference)
+def _review(review_ref: str) -> AsbReview:
+    return policy.get_asb_review_or_404(current_user, review_ref)
 
 
-def _running(reference: str) -> AsbReview:
-    review = _review(reference)
+def _running(review_ref: str) -> AsbReview:
+    review = _review(review_ref)
     if not policy.can_run_asb_review(current_user, review):
         abort(403)
     return review
 
 
-def _deciding(reference: str) -> AsbReview:
-    review = _review(reference)
+def _deciding(review_ref: str) -> AsbReview:
+    review = _review(review_ref)
     if not policy.can_decide_asb_review(current_user, review):
         abort(403)
     return review
 
 
 def _to_review(review: AsbReview, anchor: str = ""):
-    return redirect(url_for("asb_reviews.show", reference=review.reference)
+    return redirect(url_for("asb_reviews.show", review_ref=review.reference)
                     + (f"#{anchor}" if anchor else ""))
 
 
@@ -88,6 +88,8 @@ def new_application(person_ref: str):
     person = policy.get_person_or_404(current_user, person_ref)
     form = ApplicationForm()
     cases = service.cases_for(person)
+    consultation.listed("case", cases, summary=f"Listed the cases an application for "
+                                               f"{person.reference} can be about")
     form.set_choices(service.receiving_bodies(), cases,
                      current_user.organisation.neighbourhoods)
     if request.method == "GET":
@@ -105,10 +107,17 @@ def new_application(person_ref: str):
         _status(form)
 
 
+def _shows_the_victim(review: AsbReview) -> None:
+    if policy.can_see_asb_review_people(current_user, review):
+        consultation.viewed("person", review.person,
+                            summary=f"Viewed as the victim in ASB case review {review.reference}")
+
+
 # --- the review's page -------------------------------------------------------------------------
 
 def _page(review: AsbReview, code: int = 200, **forms):
     may_run = policy.can_run_asb_review(current_user, review)
+    _shows_the_victim(review)
     may_decide = policy.can_decide_asb_review(current_user, review)
     participant_form = forms.get("participant_form")
     if may_run and participant_form is None:
@@ -132,8 +141,8 @@ def _page(review: AsbReview, code: int = 200, **forms):
 
 
 @bp.route(REVIEW)
-def show(reference: str):
-    return _page(_review(reference))
+def show(review_ref: str):
+    return _page(_review(review_ref))
 
 
 def _step(review: AsbReview, form, key: str, do, done: str, anchor: str):
@@ -160,8 +169,8 @@ def _step(review: AsbReview, form, key: str, do, done: str, anchor: str):
 
 
 @bp.route(f"{REVIEW}/decision", methods=["POST"])
-def decide(reference: str):
-    review = _deciding(reference)
+def decide(review_ref: str):
+    review = _deciding(review_ref)
     form = DecisionForm()
     return _step(review, form, "decision_form",
                  lambda: service.decide_threshold(review, current_user,
@@ -173,8 +182,8 @@ def decide(reference: str):
 
 
 @bp.route(f"{REVIEW}/participants", methods=["POST"])
-def add_participant(reference: str):
-    review = _running(reference)
+def add_participant(review_ref: str):
+    review = _running(review_ref)
     form = ParticipantForm()
     form.set_choices(service.participant_bodies(review))
     return _step(review, form, "participant_form",
@@ -183,8 +192,8 @@ def add_participant(reference: str):
 
 
 @bp.route(f"{REVIEW}/participants/<int:participant_id>/remove", methods=["POST"])
-def remove_participant(reference: str, participant_id: int):
-    review = _running(reference)
+def remove_participant(review_ref: str, participant_id: int):
+    review = _running(review_ref)
     form = LetterSentForm()  # a button and its CSRF token
     if not form.validate_on_submit():
         abort(400)
@@ -198,8 +207,8 @@ def remove_participant(reference: str, participant_id: int):
 
 
 @bp.route(f"{REVIEW}/meeting", methods=["POST"])
-def record_meeting(reference: str):
-    review = _running(reference)
+def record_meeting(review_ref: str):
+    review = _running(review_ref)
     form = MeetingForm()
     return _step(review, form, "meeting_form",
                  lambda: service.record_meeting(review, current_user, form.values()),
@@ -208,8 +217,8 @@ def record_meeting(reference: str):
 
 
 @bp.route(f"{REVIEW}/escalation", methods=["POST"])
-def request_escalation(reference: str):
-    review = _running(reference)
+def request_escalation(review_ref: str):
+    review = _running(review_ref)
     form = EscalationRequestForm()
     return _step(review, form, "escalation_form",
                  lambda: service.request_escalation(review, current_user, form.values()),
@@ -217,8 +226,8 @@ def request_escalation(reference: str):
 
 
 @bp.route(f"{REVIEW}/escalation/result", methods=["POST"])
-def decide_escalation(reference: str):
-    review = _deciding(reference)
+def decide_escalation(review_ref: str):
+    review = _deciding(review_ref)
     form = EscalationResultForm()
     return _step(review, form, "escalation_result_form",
                  lambda: service.decide_escalation(review, current_user, form.values()),
@@ -235,11 +244,13 @@ def _case_choices(review: AsbReview):
 
 
 @bp.route(f"{REVIEW}/recommendations/new", methods=["GET", "POST"])
-def new_recommendation(reference: str):
+def new_recommendation(review_ref: str):
     """Two steps on one page: the case (a GET form, since who the action can go to depends on
     it), then the action on that case."""
-    review = _running(reference)
+    review = _running(review_ref)
     cases = _case_choices(review)
+    consultation.listed("case", cases, summary=f"Listed the cases a recommendation of "
+                                               f"{review.reference} can be on")
     form = RecommendationForm()
     default = review.case.reference if review.case is not None else "new"
     wanted = (form.case.data if request.method == "POST" else request.args.get("case")) \
@@ -268,19 +279,20 @@ def new_recommendation(reference: str):
 # --- 5. the letters ----------------------------------------------------------------------------
 
 @bp.route(f"{REVIEW}/letters/<letter>")
-def letter(reference: str, letter: str):
-    review = _running(reference)
+def letter(review_ref: str, letter: str):
+    review = _running(review_ref)
     if letter not in service.LETTERS or (letter == "decision" and review.decided_dt is None) \
             or (letter == "outcome" and review.meeting_date is None):
         abort(404)
+    _shows_the_victim(review)
     return render_template("asb_reviews/letter.html", review=review, letter=letter,
                            evidence=review.threshold_evidence or {},
                            form=LetterSentForm(formdata=None), printed_on=today())
 
 
 @bp.route(f"{REVIEW}/letters/<letter>/sent", methods=["POST"])
-def letter_sent(reference: str, letter: str):
-    review = _running(reference)
+def letter_sent(review_ref: str, letter: str):
+    review = _running(review_ref)
     if letter not in service.LETTERS:
         abort(404)
     form = LetterSentForm()

@@ -117,6 +117,7 @@ from flask import current_app
 
 from sara.actions import service as action_service
 from sara.actions.models import Action
+from sara.asb_reviews import service as asb_review_service
 from sara.audit import service as audit
 from sara.auth import service as auth_service
 from sara.auth.models import User
@@ -2769,8 +2770,41 @@ def seed() -> dict[str, tuple[str, str]]:
     flag_scan.scan_case_flags()
     flag_scan.scan_all_repeat_victims()
     flag_scan.scan_case_review()
+    _seed_asb_review(users, organisations, neighbourhoods)
     db.session.flush()
     return passwords
+
+
+#: Edna's daughter asked the council for a case review two days ago; the force's supervisor has
+#: the threshold decision to make (her complaints reach it).
+EDNA_APPLICATION = {
+    "applicant_kind": "relative", "applicant_name": "Julie Wintersgill (daughter)",
+    "applicant_contact": "6 Portland Street, Lincoln LN5 7JX", "days_ago": 2,
+    "summary": "Youths knock on her mother's door and windows most evenings and shout abuse; "
+               "she no longer goes out after dark.",
+}
+
+
+#: Doreen applied herself to the force three weeks ago, and no one has decided it: its decision
+#: is overdue, a flag on the supervisor's queue.
+DOREEN_APPLICATION = {
+    "applicant_kind": "victim", "applicant_name": "",
+    "applicant_contact": "3 Sincil Street, Lincoln LN5 7ET", "days_ago": 21,
+    "summary": "Groups gather outside her flat and throw things at the window.",
+}
+
+
+def _seed_asb_review(users, organisations, neighbourhoods) -> None:
+    for person, spec, body in ((EDNA_WINTERSGILL, EDNA_APPLICATION, COUNCIL),
+                               (DOREEN_CAWTHORNE, DOREEN_APPLICATION, POLICE_FORCE)):
+        victim = db.session.scalar(sa.select(Person).where(
+            Person.name == person["name"], Person.merged_into_id.is_(None)))
+        values = dict(spec)
+        days_ago = values.pop("days_ago")
+        asb_review_service.record_application(users[OFFICER_A], victim, {
+            **values, "received_by_id": organisations[body].id, "case_id": None,
+            "received_date": today() - timedelta(days=days_ago),
+            "neighbourhood_id": neighbourhoods[LINCOLN_CENTRAL].id})
 
 
 def _seed_organisations():

@@ -338,6 +338,8 @@ RESCAN_JOBS = {
     "repeat_victim": "repeat-victims",
     "repeat_victim_crime": "repeat-victims",
     "case_review": "case-review",
+    # Due dates already set stay; the rescan re-checks them (a stage's clock is set as it starts).
+    "asb_review_overdue": "asb-reviews",
     "review_overdue": "reviews",
     "evaluation_unsigned": "reviews",
 }
