@@ -409,3 +409,18 @@ def test_every_change_to_a_review_is_audited(browser, people, victim, council, h
     viewed = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.record_ref == review.reference, AuditEvent.action == "consultation")).all()
     assert viewed  # opening the review is a consultation
+
+
+def test_merging_two_profiles_moves_the_application_and_undoing_moves_it_back(
+        browser, people, victim, council, police):
+    from sara.people import merge as merging
+
+    _apply(browser, people["officer"], victim, council)
+    review = _review()
+    kept = _person(police, "Edith Rowan-Smith")
+    merge = merging.merge_people(kept, victim, people["supervisor"])
+    assert _review(review.reference).person_id == kept.id
+    page = _text(browser(people["officer"]).get(f"/people/{kept.reference}"))
+    assert review.reference in page
+    merging.undo_merge(merge, people["supervisor"])
+    assert _review(review.reference).person_id == victim.id

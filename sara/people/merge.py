@@ -25,6 +25,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from sara.asb_reviews.models import AsbReview
 from sara.audit import service as audit
 from sara.cases import service as case_service
 from sara.cases.models import ProblemCase
@@ -52,6 +53,8 @@ LINKS = {
     "case_people": (CasePerson, ("case_id", "role")),
     "incident_people": (IncidentPerson, ("incident_id", "role")),
     "vulnerabilities": (PersonVulnerability, ("kind",)),
+    # Each application is the person's own: all of them move (no two are ever one).
+    "asb_reviews": (AsbReview, ("id",)),
 }
 
 
