@@ -358,8 +358,11 @@ def test_an_overdue_decision_is_a_flag_on_the_supervisors_queue_until_it_is_made
     queue = _text(browser(people["supervisor"]).get("/flags"))
     assert f"ASB case review {review.reference}: the threshold decision was due by 26 June 2026" \
         in queue
+    queue = _text(browser(people["supervisor"]).get("/queue"))
+    assert "ASB case reviews overdue" in queue and review.reference in queue
     _decide(browser, people["supervisor"], _review(review.reference))
     assert _live_overdue() == []
+    assert review.reference not in _text(browser(people["supervisor"]).get("/queue"))
 
 
 def _live_overdue() -> list[Flag]:

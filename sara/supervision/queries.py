@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from sara import policy
+from sara.asb_reviews.models import AsbReview
 from sara.audit import consultation
 from sara.cases.models import ProblemCase
 from sara.cases.queries import (
@@ -28,6 +30,7 @@ from sara.core.types import local_zone, utcnow
 from sara.core.types import today as local_today
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
+from sara.flags.models import Flag
 from sara.flags.rules import ReviewDue, current_rule, review_due
 
 #: How many cases each list on the queue shows; the count above it links to the full list.
@@ -90,6 +93,8 @@ class Queue:
     closed_unevaluated: CaseList
     neighbourhoods: list[NeighbourhoodCounts]
     total: NeighbourhoodCounts
+    #: (review, flag) for each ASB case review whose stage is overdue, most overdue first
+    asb_reviews_overdue: list = field(default_factory=list)
 
 
 def supervisor_queue(user, now: datetime | None = None, today: date | None = None) -> Queue:
@@ -101,6 +106,7 @@ def supervisor_queue(user, now: datetime | None = None, today: date | None = Non
         closed_unevaluated=_closed_unevaluated(user, now, today),
         neighbourhoods=neighbourhoods,
         total=total,
+        asb_reviews_overdue=_asb_reviews_overdue(user),
     )
     shown = {row.case.id: row.case for rows in (queue.reviews_due.rows,
                                                 queue.awaiting_sign_off.rows) for row in rows}
@@ -108,6 +114,22 @@ def supervisor_queue(user, now: datetime | None = None, today: date | None = Non
     consultation.listed("case", shown.values(),
                         summary=consultation.counted(len(shown), "case") + " on the review queue")
     return queue
+
+
+def _asb_reviews_overdue(user) -> list:
+    """The live "ASB case review stage overdue" flags on the force's queue, with their reviews:
+    the same flags as the flag queue's, one statement."""
+    rows = db.session.execute(
+        sa.select(AsbReview, Flag)
+        .join(Flag, sa.and_(Flag.person_id == AsbReview.person_id, Flag.subject_key.like(
+            sa.literal("asb_review:") + sa.cast(AsbReview.id, sa.String) + sa.literal(":%"))))
+        .where(Flag.kind == "asb_review_overdue", Flag.resolved_dt.is_(None),
+               policy.flag_scope(user), policy.asb_review_scope(user))
+        .order_by(Flag.raised_dt, AsbReview.id)).all()
+    consultation.listed("asb_review", [review for review, _flag in rows],
+                        summary=consultation.counted(len(rows), "ASB case review")
+                        + " overdue on the review queue")
+    return [tuple(row) for row in rows]
 
 
 # --- the three lists ---------------------------------------------------------------------------
