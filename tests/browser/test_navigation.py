@@ -9,8 +9,8 @@ from tests.browser.checks import DESKTOP, PHONE, axe_violations
 
 #: The sections in each role's "More" menu, in order (templates/base.html)
 MORE = {
-    "officer": ["Search", "Record an incident", "Good practice"],
-    "supervisor": ["Search", "Record an incident", "Import incidents", "Flags", "Possible duplicates",
+    "officer": ["Search", "Record an incident", "ASB case reviews", "Good practice"],
+    "supervisor": ["Search", "Record an incident", "Import incidents", "Flags", "ASB case reviews", "Possible duplicates",
                    "Same incident?", "Good practice", "Staff activity"],
 }
 ROLES = list(MORE)
