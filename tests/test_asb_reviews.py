@@ -126,6 +126,23 @@ def test_an_application_on_behalf_of_the_victim_received_by_the_council_is_recor
     assert any("Application received by City of Lincoln Council" in a.summary for a in audit)
 
 
+def test_the_caller_lookup_says_the_caller_applied_for_a_case_review_and_where_it_is(
+        browser, people, victim, council):
+    handler = browser(people["call_handler"])
+    before = _text(handler.post("/lookup", {"name": "Edith Rowan"}))
+    assert "ASB case review threshold reached" in before
+    assert "Applied for a case review" not in before
+    _apply(browser, people["officer"], victim, council)
+    review = _review()
+    page = _text(handler.post("/lookup", {"name": "Edith Rowan"}))
+    assert "Applied for a case review" in page
+    assert (f"Applied for an ASB case review: <a class=\"govuk-link\" href=\"/asb-case-reviews/"
+            f"{review.reference}\">{review.reference}</a>, received 12 June 2026. "
+            "Awaiting the threshold decision.") in page
+    # The complaints counted are still shown beside it.
+    assert "ASB case review threshold reached: 3 qualifying complaints in the last 6 months" in page
+
+
 def test_an_application_needs_the_applicants_name_when_made_on_behalf_and_nothing_is_kept(
         browser, people, victim, council):
     response = _apply(browser, people["officer"], victim, council, applicant_name="",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from sara import policy
+from sara.asb_reviews.models import REVIEW_STATUSES, AsbReview
 from sara.audit import consultation
 from sara.auth.models import User
 from sara.cases.models import ProblemCase
@@ -27,6 +28,9 @@ class LookupHit:
     repeat_victim: dict | None = None
     repeat_victim_crime: dict | None = None
     case_review: list[dict] = field(default_factory=list)
+    #: The person's applications for an ASB case review that the viewer may see, newest first:
+    #: reference, date received and where the review is
+    case_review_applications: list[dict] = field(default_factory=list)
     #: The open cases the person is on, among those the viewer may see: reference, title and
     #: the officer in charge
     open_cases: list[dict] = field(default_factory=list)
@@ -44,6 +48,8 @@ class LookupHit:
             "repeat_victim_crime_evidence": self.repeat_victim_crime,
             "case_review": bool(self.case_review),
             "case_review_evidence": self.case_review,
+            "case_review_applications": [
+                {**a, "received": a["received"].isoformat()} for a in self.case_review_applications],
             "open_cases": self.open_cases,
         }
 
@@ -108,6 +114,17 @@ def lookup(organisation_id: int, *, name: str = "", phone: str = "", address: st
         hits[person_id].repeat_victim_crime = status.repeat_victim_crime
         hits[person_id].case_review = status.case_review
     if viewer is not None:
+        # A caller who has applied for a case review is told where it is, whatever today's
+        # complaints say: the application, not the count, is what they will ask about.
+        for person_id, reference, received, status in db.session.execute(
+            sa.select(AsbReview.person_id, AsbReview.reference, AsbReview.received_date,
+                      AsbReview.status)
+            .where(AsbReview.person_id.in_(ids), policy.asb_review_scope(viewer))
+            .order_by(AsbReview.received_date.desc(), AsbReview.id.desc())
+        ):
+            hits[person_id].case_review_applications.append(
+                {"reference": reference, "received": received, "status": status,
+                 "status_label": REVIEW_STATUSES[status]})
         for person_id, reference, title, officer in db.session.execute(
             sa.select(CasePerson.person_id, ProblemCase.reference, ProblemCase.title, User.name)
             .join(ProblemCase, ProblemCase.id == CasePerson.case_id)

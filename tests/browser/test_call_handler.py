@@ -19,6 +19,10 @@ def test_call_handler_finds_a_repeat_vulnerable_caller_by_phone_and_by_surname(s
     expect(hit).to_contain_text("Edna Wintersgill")
     expect(hit).to_contain_text("Repeat ASB victim")
     expect(hit).to_contain_text("Vulnerable")
+    # Her daughter applied for an ASB case review for her (the demo's application).
+    expect(hit).to_contain_text("Applied for a case review")
+    expect(hit.get_by_test_id("lookup-case-review-applications")).to_contain_text(
+        "Awaiting the threshold decision")
     check.page(page, "lookup by phone")
 
     page.get_by_label("Phone number").fill("")
