@@ -127,7 +127,7 @@ def test_an_application_on_behalf_of_the_victim_received_by_the_council_is_recor
 
 
 def test_the_caller_lookup_says_the_caller_applied_for_a_case_review_and_where_it_is(
-        browser, people, victim, council):
+        browser, api, people, victim, council):
     handler = browser(people["call_handler"])
     before = _text(handler.post("/lookup", {"name": "Edith Rowan"}))
     assert "ASB case review threshold reached" in before
@@ -141,6 +141,11 @@ def test_the_caller_lookup_says_the_caller_applied_for_a_case_review_and_where_i
             "Awaiting the threshold decision.") in page
     # The complaints counted are still shown beside it.
     assert "ASB case review threshold reached: 3 qualifying complaints in the last 6 months" in page
+    # The API's lookup gives the same answer.
+    hit, = api(people["call_handler"]).get("/api/v1/lookup?name=Edith+Rowan").get_json()["results"]
+    assert hit["case_review_applications"] == [
+        {"reference": review.reference, "received": "2026-06-12", "status": "awaiting_decision",
+         "status_label": "Awaiting the threshold decision"}]
 
 
 def test_an_application_needs_the_applicants_name_when_made_on_behalf_and_nothing_is_kept(

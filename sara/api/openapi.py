@@ -24,6 +24,7 @@ from flask import jsonify
 
 from sara.api.common import PROBLEM_REF, STANDARD_ERRORS, problem_response
 from sara.api.views import LOOKUP_FIELDS, bp
+from sara.asb_reviews.models import REVIEW_STATUSES
 
 #: The modules whose PATHS and SCHEMAS make up the document, in the order their tags are listed.
 #: A module that is not there yet is skipped, so helpers can land their parts in any order.
@@ -259,6 +260,17 @@ SCHEMAS = {
                                          "incidents": _COUNTED,
                                          "threshold": {"type": "integer"},
                                          "window_days": {"type": "integer"}}}},
+            "case_review_applications": {
+                "type": "array",
+                "description": "The person's applications for an ASB case review that the caller "
+                               "may see, newest first",
+                "items": {"type": "object",
+                          "required": ["reference", "received", "status", "status_label"],
+                          "properties": {"reference": {"type": "string"},
+                                         "received": {"type": "string", "format": "date"},
+                                         "status": {"type": "string",
+                                                    "enum": list(REVIEW_STATUSES)},
+                                         "status_label": {"type": "string"}}}},
             "open_cases": {
                 "type": "array",
                 "description": "The open cases the person is on that the caller may see, with "

@@ -48,8 +48,8 @@ class LookupHit:
             "repeat_victim_crime_evidence": self.repeat_victim_crime,
             "case_review": bool(self.case_review),
             "case_review_evidence": self.case_review,
-            "case_review_applications": [
-                {**a, "received": a["received"].isoformat()} for a in self.case_review_applications],
+            "case_review_applications": [{**a, "received": a["received"].isoformat()}
+                                         for a in self.case_review_applications],
             "open_cases": self.open_cases,
         }
 
