@@ -598,11 +598,13 @@ def can_list_asb_reviews(user) -> bool:
 
 def get_asb_review_or_404(user, reference: str) -> AsbReview:
     review = None
-    if isinstance(reference, str) and len(reference) <= 12:
+    # PostgreSQL refuses NUL characters in text, so such a reference is not asked for (and is
+    # audited escaped).
+    if isinstance(reference, str) and len(reference) <= 12 and "\x00" not in reference:
         review = db.session.scalar(
             visible_asb_reviews(user).where(AsbReview.reference == reference.upper()))
     if review is None:
-        _note_denied(user, reference, "asb_review")
+        _note_denied(user, str(reference).replace("\x00", "\\x00"), "asb_review")
         abort(404)
     consultation.viewed("asb_review", review, case=review.case)
     return review
