@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from sara.extensions import db
 from sara.flags.scan import scan_case_review
-from sara.flags.status import people_status
+from sara.flags.service import describe
+from sara.flags.status import case_review_evidence, people_status
 from tests.conftest import FROZEN_NOW
 from tests.test_person_flags import _incident, _live, _person
 
@@ -148,3 +149,64 @@ def test_the_lookup_lists_the_complaints_counted_and_those_not_with_the_reason(
         in page
     assert "reported 47 days after the behaviour, to City of Lincoln Council" in page
     assert page.count("to Test Constabulary") == 3
+
+
+# --- the local variant: a single hate incident or crime ----------------------------------------
+
+def _turn_on_hate_variant(police, make_user) -> None:
+    from sara.flags.service import change_rule
+
+    change_rule("case_review", {"hate_incident": 1}, make_user("admin"), police)
+
+
+def test_one_hate_incident_does_not_meet_the_threshold_unless_the_area_turns_it_on(
+        police, make_user, make_org):
+    person = _person(police, "Ada Okafor")
+    _incident(police, person, _at(2, 5), hate=True)
+    scan_case_review(now=NOW)
+    assert _live("case_review") == []
+    assert people_status([person.id], NOW)[person.id].case_review == []
+
+    _turn_on_hate_variant(police, make_user)
+    scan_case_review(now=NOW)
+    [flag] = _live("case_review")
+    assert flag.person_id == person.id
+    assert (flag.evidence["complaints"], flag.evidence["hate_incident"]) == (1, 1)
+    assert [i["category"] for i in flag.evidence["hate_incidents"]] == ["ASB"]
+    assert describe(flag) == ("ASB case review threshold reached: a hate incident or crime "
+                              "in the last 6 months (the area's local threshold)")
+    # Another force, which has not turned it on, is not flagged on the same facts.
+    other = make_org("Other Constabulary")
+    _incident(other, _person(other, "Bea Okafor"), _at(2, 5), hate=True)
+    scan_case_review(now=NOW)
+    assert [f.person_id for f in _live("case_review")] == [person.id]
+
+
+def test_a_hate_crime_counts_for_the_variant_but_never_as_an_asb_complaint(police, make_user):
+    _turn_on_hate_variant(police, make_user)
+    person = _person(police, "Ada Okafor")
+    for day in (2, 9):
+        _incident(police, person, _at(day, 5))
+    crime = _incident(police, person, _at(16, 5), asb=False, hate=True)
+    scan_case_review(now=NOW)
+    [flag] = _live("case_review")
+    assert flag.evidence["complaints"] == 2  # the crime is not a third ASB complaint
+    assert [i["reference"] for i in flag.evidence["hate_incidents"]] == [crime.reference]
+    assert flag.evidence.get("not_qualifying") in (None, [])
+    # Another crime, not hate-motivated, is read by neither rule.
+    _incident(police, person, _at(17, 5), asb=False)
+    scan_case_review(now=NOW)
+    assert _live("case_review")[0].evidence["complaints"] == 2
+
+
+def test_a_hate_incident_reported_more_than_a_month_later_does_not_meet_it(police, make_user):
+    _turn_on_hate_variant(police, make_user)
+    person = _person(police, "Ada Okafor")
+    late = _incident(police, person, _at(1, 4), reported=_at(18, 5), hate=True)
+    scan_case_review(now=NOW)
+    assert _live("case_review") == []
+    assert people_status([person.id], NOW)[person.id].case_review == []
+    evidence = case_review_evidence(person, NOW)
+    assert evidence["met"] is False and evidence["met_by_hate"] is False
+    assert [i["reference"] for i in evidence["not_qualifying"]] == [late.reference]
+    assert evidence["not_qualifying"][0]["reason"] == "reported 47 days after the behaviour"

@@ -133,3 +133,49 @@ def test_the_api_takes_and_gives_when_and_to_whom_it_was_reported(api, officer, 
     assert "reported_at" in str(refused.get_json())
     unknown = client("POST", "/api/v1/incidents", json={**body, "reported_to": "Nobody"})
     assert unknown.status_code == 422 and "reported_to" in str(unknown.get_json())
+
+
+# --- a hate incident or crime (the case review's local variant) --------------------------------
+
+def test_the_form_records_a_hate_incident_and_its_page_says_so(browser, officer):
+    signed_in = browser(officer)
+    assert "It is a hate incident or crime" in signed_in.get("/incidents/new").get_data(
+        as_text=True)
+    assert signed_in.post("/incidents/new", data=_form(is_hate="y")).status_code == 302
+    incident = _only_incident()
+    assert incident.is_hate is True
+    page = signed_in.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "Hate incident or crime" in page.split("Location")[0].split("Anti-social")[1]
+
+
+def test_without_the_box_ticked_it_is_not_a_hate_incident(browser, officer):
+    assert browser(officer).post("/incidents/new", data=_form()).status_code == 302
+    assert _only_incident().is_hate is False
+
+
+def test_a_cad_file_may_mark_hate_incidents_and_a_wrong_value_refuses_the_file(tmp_path,
+                                                                               police):
+    header = CAD + ",is_hate"
+    importer.import_file(_file(tmp_path, "cad.csv", header,
+                               [CAD_ROWS[0] + ",yes", CAD_ROWS[1] + ","]), "cad", police.id)
+    first, second = db.session.scalars(sa.select(Incident).order_by(Incident.source_key))
+    assert (first.is_hate, second.is_hate) == (True, False)
+    path = _file(tmp_path, "bad.csv", header, [CAD_ROWS[0].replace("CAD-101", "CAD-103") + ",maybe"])
+    with pytest.raises(importer.ImportRefused) as refused:
+        importer.import_file(path, "cad", police.id)
+    [error] = refused.value.result.errors
+    assert (error.line, error.column) == (2, "is_hate") and "is not yes or no" in error.reason
+
+
+def test_the_api_takes_and_gives_whether_it_is_a_hate_incident(api, officer):
+    client = api(officer)
+    body = {"category": "Verbal abuse", "is_asb": True, "location": "Ermine parade",
+            "occurred_at": "2026-03-01T21:30:00Z", "is_hate": True}
+    answer = client("POST", "/api/v1/incidents", json=body)
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["is_hate"] is True
+    refused = client("POST", "/api/v1/incidents", json={**body, "is_hate": "yes"})
+    assert refused.status_code == 422 and "is_hate" in str(refused.get_json())
+    plain = client("POST", "/api/v1/incidents", json={k: v for k, v in body.items()
+                                                       if k != "is_hate"})
+    assert plain.get_json()["is_hate"] is False

@@ -16,7 +16,7 @@ from sara.core import unit_of_work
 from sara.core.types import utcnow
 from sara.extensions import db
 from sara.flags import rules
-from sara.flags.models import Flag
+from sara.flags.models import Flag, FlagRule
 from sara.flags.scan import scan_all_repeat_victims, scan_case_review, scan_repeat_victims
 from sara.flags.service import describe
 from sara.flags.status import people_status
@@ -39,7 +39,7 @@ def _person(police, name="Vic Tim") -> Person:
 
 def _incident(police, person, when, *, asb=True, role="victim", case=None,
               caller_type="public", same_as: Incident | None = None, reported=None,
-              reported_to=None) -> Incident:
+              reported_to=None, hate: bool = False) -> Incident:
     """An incident with one person; `same_as`: a second report of that incident's episode, as
     a confirmed "same incident as" link leaves it; `reported`: when it was reported (when it
     happened by default), and to whom (the force)."""
@@ -47,7 +47,7 @@ def _incident(police, person, when, *, asb=True, role="victim", case=None,
     reported = reported or when
     incident = Incident(source="form", source_key=f"T-{next(_n)}", organisation_id=police.id,
                         occurred_dt=when, category="ASB" if asb else "Theft", is_asb=asb,
-                        same_as_id=root, reported_dt=reported,
+                        same_as_id=root, reported_dt=reported, is_hate=hate,
                         reported_to_id=(reported_to or police).id,
                         is_reported_in_time=rules.reported_in_time(when, reported))
     db.session.add(incident)
@@ -198,7 +198,6 @@ def test_scan_twice_gives_identical_flags_and_ageing_out_resolves(police):
 
 
 def test_rule_numbers_come_from_the_current_version(police, make_user):
-    from sara.flags.models import FlagRule
 
     now = utcnow()
     person = _person(police)
@@ -216,7 +215,6 @@ def test_rule_numbers_come_from_the_current_version(police, make_user):
 def test_each_force_applies_its_own_numbers(police, make_org, make_user, make_case):
     """Force A raises its repeat-victim threshold to 3; force B keeps the default of 2. Two
     incidents flag B's caller, not A's; the scans of one force never resolve the other's."""
-    from sara.flags.models import FlagRule
 
     now = utcnow()
     other = make_org("Other Constabulary")
@@ -340,25 +338,35 @@ def test_five_different_people_about_one_problem(police, make_case):
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(complaints=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 6), st.integers(0, 250),
-                                     st.integers(0, 45), st.booleans()), max_size=25))
-def test_case_review_scan_agrees_with_the_rule(police, make_case, complaints):
+                                     st.integers(0, 45), st.booleans(), st.booleans()),
+                           max_size=25),
+       hate_variant=st.booleans())
+def test_case_review_scan_agrees_with_the_rule(police, make_case, complaints, hate_variant):
     """Case 3 is none: a complaint counts without a case. `delay` is the days between the
-    behaviour and the report (over a month does not qualify)."""
+    behaviour and the report (over a month does not qualify). With `hate_variant`, the force
+    has turned on the local variant where one hate incident meets the threshold."""
     now = utcnow()
     with db.session.begin_nested() as savepoint:
+        if hate_variant:
+            db.session.add(FlagRule(organisation_id=police.id, kind="case_review", version=2,
+                                    params={**rules.EDITABLE_RULES["case_review"],
+                                            "hate_incident": 1}))
+            db.session.flush()
         cases = [make_case() for _ in range(3)]
         people = [_person(police) for _ in range(7)]
         rows, previous = [], None
-        for c, p, age, delay, again in complaints:
+        for c, p, age, delay, again, hate in complaints:
             reported = now - timedelta(days=age)
             incident = _incident(police, people[p], reported - timedelta(days=delay),
                                  case=cases[c] if c < 3 else None,
-                                 same_as=previous if again else None, reported=reported)
+                                 same_as=previous if again else None, reported=reported,
+                                 hate=hate)
             rows.append((cases[c].id if c < 3 else None, people[p].id, reported,
-                         incident.is_reported_in_time, incident.same_as_id or incident.id))
+                         incident.is_reported_in_time, incident.same_as_id or incident.id, hate))
             previous = incident
         expected = rules.case_review_subjects(rows, now=now, complaints_threshold=3,
-                                              people_threshold=5, window_months=6)
+                                              people_threshold=5, window_months=6,
+                                              hate_incident=hate_variant)
         scan_case_review(now=now)
         assert {f.subject_key for f in _live("case_review")} == expected
         savepoint.rollback()

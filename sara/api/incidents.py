@@ -35,8 +35,9 @@ from sara.orgs.models import Organisation
 from sara.people.models import PERSON_ROLES
 from sara.people.service import PersonError, normalise_postcode
 
-FIELDS = ("occurred_at", "reported_at", "reported_to", "category", "is_asb", "location",
-          "postcode", "latitude", "longitude", "description", "source_reference", "people")
+FIELDS = ("occurred_at", "reported_at", "reported_to", "category", "is_asb", "is_hate",
+          "location", "postcode", "latitude", "longitude", "description", "source_reference",
+          "people")
 MAX_PEOPLE = 20
 _PERSON_REF = re.compile(r"^PN-\d{1,10}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -150,6 +151,9 @@ def _incident_values(body: dict, errors_: dict) -> dict:
     elif not isinstance(body["is_asb"], bool):
         errors_["is_asb"] = "must be true or false"
     values["is_asb"] = body.get("is_asb") is True
+    if "is_hate" in body and not isinstance(body["is_hate"], bool):
+        errors_["is_hate"] = "must be true or false"
+    values["is_hate"] = body.get("is_hate") is True
     if (values["latitude"] is None) != (values["longitude"] is None) and \
             not {"latitude", "longitude"} & set(errors_):
         errors_["longitude" if values["longitude"] is None else "latitude"] = (
@@ -185,6 +189,7 @@ def _incident_body(incident: Incident, people=None, cases=None) -> dict:
         "occurred_precision": incident.occurred_precision,
         "category": incident.category,
         "is_asb": incident.is_asb,
+        "is_hate": incident.is_hate,
         "location": incident.location_text,
         "postcode": incident.postcode,
         "latitude": incident.latitude,
@@ -437,6 +442,11 @@ SCHEMAS = {
             "category": {"type": "string", "minLength": 1, "maxLength": 80,
                          "example": "Rowdy behaviour"},
             "is_asb": {"type": "boolean", "description": "Anti-social behaviour?"},
+            "is_hate": {"type": "boolean", "default": False,
+                        "description": "A hate incident or crime: the victim or anyone else "
+                                       "thinks it was motivated by hostility or prejudice. "
+                                       "Where the area has turned the variant on, one such "
+                                       "complaint meets the ASB case review threshold"},
             "location": {"type": "string", "minLength": 1, "maxLength": 300},
             "postcode": {"type": ["string", "null"], "maxLength": 10, "example": "LN2 2AB"},
             "latitude": {"type": ["number", "null"], "minimum": -90, "maximum": 90},
@@ -490,6 +500,7 @@ SCHEMAS = {
                                  "the ASB case review"},
             "category": {"type": "string"},
             "is_asb": {"type": "boolean"},
+            "is_hate": {"type": "boolean", "description": "A hate incident or crime"},
             "location": {"type": "string"},
             "postcode": _NULLABLE_STRING,
             "latitude": {"type": ["number", "null"]},

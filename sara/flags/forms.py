@@ -85,7 +85,8 @@ class WholeNumberField(IntegerField):
 RULE_RANGES = {
     "repeat_victim": {"threshold": (2, 20), "window_days": (7, 730)},
     "repeat_victim_crime": {"threshold": (2, 20), "window_days": (7, 730)},
-    "case_review": {"complaints": (2, 20), "people": (2, 50), "window_months": (1, 24)},
+    "case_review": {"complaints": (2, 20), "people": (2, 50), "window_months": (1, 24),
+                    "hate_incident": (0, 1)},
     "review_overdue": {"days": (7, 365)},
     "evaluation_unsigned": {"days": (1, 180)},
     "same_incident": {"window_minutes": (1, 1440)},

@@ -88,7 +88,9 @@ EDITABLE_RULES = {
     "repeat_victim_crime": {"threshold": 2, "window_days": 365},
     # ASB, Crime and Policing Act 2014 statutory guidance: three qualifying complaints in six
     # months; the different-people threshold is a local variant (5 is common).
-    "case_review": {"complaints": 3, "people": 5, "window_months": 6},
+    # A single hate incident or crime meeting it is a local variant too, off (0) unless an area
+    # turns it on (1).
+    "case_review": {"complaints": 3, "people": 5, "window_months": 6, "hate_incident": 0},
     "review_overdue": {"days": 28},
     "evaluation_unsigned": {"days": 14},
     # Two reports this close together, by one caller or about one place, are proposed as one
@@ -110,6 +112,7 @@ RULE_LABELS = {
     "people": "Different people complaining about the same problem",
     "days": "Days",
     "window_minutes": "Minutes between the reports, at most",
+    "hate_incident": "One hate incident or crime meets it: 1 for yes, 0 for no",
     "decision_days": "Working days from the application to the threshold decision",
     "meeting_days": "Working days from a threshold met to the review meeting",
     "outcome_days": "Working days from the review meeting to the outcome letter",
@@ -240,24 +243,28 @@ def is_repeat_victim(incidents, *, now, threshold: int, window_days: int,
 
 
 def case_review_subjects(complaints, *, now, complaints_threshold: int, people_threshold: int,
-                         window_months: int) -> set[str]:
+                         window_months: int, hate_incident: bool = False) -> set[str]:
     """Community trigger, per person and per case. complaints are (case_id or None, person_id,
-    reported_dt, is_reported_in_time, episode) for ASB incidents with the person as victim or
-    as a member of the public reporting it. In the window (the last `window_months` calendar
-    months, on the reported date), an episode is one complaint, and qualifies when any of its
-    reports was made within a month of the behaviour. A person with `complaints_threshold`
-    qualifying complaints reaches it, case or none; so does a case with qualifying complaints
-    from `people_threshold` different people about more than one episode."""
+    reported_dt, is_reported_in_time, episode[, is_hate]) for ASB incidents with the person as
+    victim or as a member of the public reporting it. In the window (the last `window_months`
+    calendar months, on the reported date), an episode is one complaint, and qualifies when any
+    of its reports was made within a month of the behaviour. A person with
+    `complaints_threshold` qualifying complaints reaches it, case or none; so does a case with
+    qualifying complaints from `people_threshold` different people about more than one
+    episode; and with `hate_incident`, a person with one hate complaint made in time."""
     cutoff = months_before(now, window_months)
     qualifying: dict[tuple, set] = {}  # (person, episode) -> {case ids}; present if qualifying
     seen: dict[tuple, bool] = {}
-    for case_id, person_id, reported, in_time, episode in complaints:
+    hated: set[int] = set()
+    for case_id, person_id, reported, in_time, episode, *hate in complaints:
         if cutoff <= reported <= now:
             key = (person_id, episode)
             seen[key] = seen.get(key, False) or in_time
             qualifying.setdefault(key, set())
             if case_id is not None and in_time:
                 qualifying[key].add(case_id)
+            if hate_incident and hate and hate[0] and in_time:
+                hated.add(person_id)
     by_person: dict[int, int] = {}
     people_by_case: dict[int, set] = {}
     episodes_by_case: dict[int, set] = {}
@@ -269,6 +276,7 @@ def case_review_subjects(complaints, *, now, complaints_threshold: int, people_t
             people_by_case.setdefault(case_id, set()).add(person_id)
             episodes_by_case.setdefault(case_id, set()).add(episode)
     subjects = {f"person:{p}" for p, n in by_person.items() if n >= complaints_threshold}
+    subjects |= {f"person:{p}" for p in hated}
     subjects |= {f"case:{c}:people" for c, people in people_by_case.items()
                  if len(people) >= people_threshold and len(episodes_by_case[c]) > 1}
     return subjects

@@ -31,6 +31,7 @@ from sara.evaluation.models import Evaluation
 from sara.extensions import db
 from sara.flags.models import Flag
 from sara.flags.rules import (
+    current_rules,
     rule_cutoff,
     rule_defaults,
     rule_is_uniform,
@@ -443,11 +444,20 @@ def scan_all_repeat_victims(person_ids=None, now=None) -> list[ScanResult]:
     return [scan_repeat_victims(person_ids, now, kind) for kind in REPEAT_VICTIM_RULES]
 
 
-def _case_review_window(force, now) -> sa.ColumnElement[bool]:
-    """An ASB complaint by a member of the public (or the victim) made in the force's window:
-    the last six calendar months by default, counted on when it was reported."""
+def hate_variant_in_use() -> bool:
+    """Whether any force has turned on the local variant where one hate incident or crime meets
+    the case-review threshold. While none has, the scan reads ASB complaints only, as before."""
+    return any(params["hate_incident"] for _v, params in current_rules("case_review").values())
+
+
+def _case_review_window(force, now, hate: bool) -> sa.ColumnElement[bool]:
+    """An ASB complaint (with `hate`, or a hate incident or crime) by a member of the public
+    (or the victim) made in the force's window: the last six calendar months by default,
+    counted on when it was reported."""
+    counted = (sa.or_(IncidentPerson.is_asb.is_(True), Incident.is_hate.is_(True)) if hate
+               else IncidentPerson.is_asb.is_(True))
     return sa.and_(
-        IncidentPerson.is_asb.is_(True), counts_as_victim(),
+        counted, counts_as_victim(),
         Incident.reported_dt >= rule_cutoff("case_review", "window_months", force, now,
                                              like=Incident.reported_dt),
         Incident.reported_dt <= sa.literal(now, type_=Incident.reported_dt.type),
@@ -469,17 +479,27 @@ def case_review_complaints(now, person_ids=None, case_ids=None) -> sa.Select:
     complaint episode of these people (or of everyone) in their force's window. A complaint
     counts whether or not a case was opened: the statutory right does not depend on one. One
     episode reported several times (by the same person, or to several bodies) is one
-    complaint. With `case_ids`, only complaints about those cases, with their case_id."""
+    complaint. With `case_ids`, only complaints about those cases, with their case_id.
+
+    `hate` is 1 for an episode that is a hate incident or crime reported in time, where a
+    force has turned that variant on (a hate crime that is not ASB is read only then, and
+    never counts as one of the ASB complaints); else 0."""
     force = Person.organisation_id
     columns = [IncidentPerson.person_id, force.label("organisation_id")]
     if case_ids is not None:
         columns.insert(0, CaseIncident.case_id)
-    window = _case_review_window(force, now)
+    hate = hate_variant_in_use()
+    window = _case_review_window(force, now, hate)
+    in_time = (sa.and_(Incident.is_reported_in_time, IncidentPerson.is_asb.is_(True)) if hate
+               else Incident.is_reported_in_time)
+    hate_column: sa.ColumnElement = (
+        sa.func.max(sa.case((sa.and_(Incident.is_reported_in_time, Incident.is_hate), 1),
+                            else_=0)) if hate else sa.literal(0))
     query = (
         sa.select(*columns, episode().label("episode"),
                   sa.func.min(IncidentPerson.incident_id).label("incident_id"),
-                  sa.func.max(sa.case((Incident.is_reported_in_time, 1), else_=0))
-                  .label("qualifies"))
+                  sa.func.max(sa.case((in_time, 1), else_=0)).label("qualifies"),
+                  hate_column.label("hate"))
         .join(Incident, Incident.id == IncidentPerson.incident_id)
         .join(Person, Person.id == IncidentPerson.person_id)
         .where(window)
@@ -504,7 +524,7 @@ def _listed(complaints, *keys: str) -> sa.Subquery:
     """The complaints with their evidence items, in the order the lists are built in."""
     key_columns = [complaints.c[key] for key in keys]
     return (
-        sa.select(*key_columns, complaints.c.qualifies, Incident.occurred_dt,
+        sa.select(*key_columns, complaints.c.qualifies, complaints.c.hate, Incident.occurred_dt,
                   Incident.id.label("incident_id"), _complaint_item().label("item"))
         .join(Incident, Incident.id == complaints.c.incident_id)
         .join(Organisation, Organisation.id == Incident.reported_to_id)
@@ -515,9 +535,19 @@ def _listed(complaints, *keys: str) -> sa.Subquery:
 
 def _complaint_list(listed, qualifying: bool) -> sa.ColumnElement:
     """The qualifying complaints, or those that do not qualify (each shown with its reason:
-    sara.flags.rules.late_reason), oldest first; NULL for none."""
+    sara.flags.rules.late_reason), oldest first; NULL for none. A hate crime that is not ASB
+    is neither: it is listed on its own (_hate_list)."""
+    chosen = (listed.c.qualifies == 1 if qualifying
+              else sa.and_(listed.c.qualifies == 0, listed.c.hate == 0))
     return json_array_agg(as_json(listed.c.item), listed.c.occurred_dt,
-                          listed.c.incident_id).filter(listed.c.qualifies == int(qualifying))
+                          listed.c.incident_id).filter(chosen)
+
+
+def _hate_list(listed, force) -> sa.ColumnElement:
+    """The hate incidents and crimes reported in time, where the force has the variant on."""
+    return json_array_agg(as_json(listed.c.item), listed.c.occurred_dt,
+                          listed.c.incident_id).filter(
+        listed.c.hate == 1, rule_value("case_review", "hate_incident", force) == 1)
 
 
 def case_review_by_person(now, person_ids=None, *, reaching_only: bool = True) -> sa.Select:
@@ -526,15 +556,24 @@ def case_review_by_person(now, person_ids=None, *, reaching_only: bool = True) -
     force's window, whether or not a case was opened. With reaching_only=False, of everyone
     with any complaint in the window (what a decision maker is shown, met or not)."""
     kind = "case_review"
+    hate = hate_variant_in_use()
     c = case_review_complaints(now, person_ids).cte("complaints")
     chosen = sa.select(c)
     if reaching_only:
+        met = (sa.func.sum(c.c.qualifies)
+               >= rule_value(kind, "complaints", c.c.organisation_id))
+        if hate:
+            met = sa.or_(met, sa.func.max(c.c.hate)
+                         * rule_value(kind, "hate_incident", c.c.organisation_id) >= 1)
         reaching = (sa.select(c.c.person_id).group_by(c.c.person_id, c.c.organisation_id)
-                    .having(sa.func.sum(c.c.qualifies)
-                            >= rule_value(kind, "complaints", c.c.organisation_id)))
+                    .having(met))
         chosen = chosen.where(c.c.person_id.in_(reaching))
     listed = _listed(chosen.subquery(), "person_id", "organisation_id")
     org = listed.c.organisation_id
+    # The hate variant's findings join the evidence only where some area uses it, so that
+    # every other flag's evidence stays as it was.
+    extra = ({"hate_incidents": _hate_list(listed, org),
+              "hate_incident": rule_value(kind, "hate_incident", org)} if hate else {})
     return sa.select(
         (sa.literal("person:") + sa.cast(listed.c.person_id, sa.String)).label("subject_key"),
         sa.cast(sa.null(), sa.Integer).label("case_id"), listed.c.person_id.label("person_id"),
@@ -542,7 +581,8 @@ def case_review_by_person(now, person_ids=None, *, reaching_only: bool = True) -
                     incidents=_complaint_list(listed, True),
                     not_qualifying=_complaint_list(listed, False),
                     threshold=rule_value(kind, "complaints", org),
-                    window_months=rule_value(kind, "window_months", org)).label("evidence"),
+                    window_months=rule_value(kind, "window_months", org),
+                    **extra).label("evidence"),
         rule_version(kind, org).label("rule_version"),
     ).group_by(listed.c.person_id, org)
 
@@ -570,7 +610,7 @@ def case_review_by_people(now, case_ids=None) -> sa.Select:
     )
     episodes = (sa.select(q.c.case_id, counts.c.case_force, counts.c.people,
                           sa.func.min(q.c.incident_id).label("incident_id"),
-                          sa.literal(1).label("qualifies"))
+                          sa.literal(1).label("qualifies"), sa.literal(0).label("hate"))
                 .join(counts, counts.c.case_id == q.c.case_id)
                 .group_by(q.c.case_id, counts.c.case_force, counts.c.people, q.c.episode)
                 .subquery())

@@ -103,6 +103,10 @@ def case_review_in_words(evidence: dict) -> str:
         return (f"ASB case review threshold reached: {evidence['people']} different people "
                 f"complained about {_plural(evidence.get('episodes', 0), 'incident')} in "
                 f"{window} (threshold {evidence.get('threshold')})")
+    if (evidence.get("hate_incident") and evidence.get("hate_incidents")
+            and (evidence.get("complaints") or 0) < (evidence.get("threshold") or 0)):
+        return (f"ASB case review threshold reached: a hate incident or crime in {window} "
+                f"(the area's local threshold)")
     return (f"ASB case review threshold reached: {evidence.get('complaints')} qualifying "
             f"complaints in {window} (threshold {evidence.get('threshold')})")
 
@@ -357,7 +361,8 @@ def change_rule(kind: str, params: dict, user, organisation, *,
     if seen_version is not None and seen_version != version:
         raise FlagError(f"Someone else changed this rule while you were editing it (it is now "
                         f"version {version}). Check the numbers below and save again.")
-    after = {key: int(params[key]) for key in EDITABLE_RULES[kind]}
+    # A number not given keeps its value (a rule gains numbers: a script may not know them).
+    after = {key: int(params.get(key, before[key])) for key in EDITABLE_RULES[kind]}
     if after == before:
         return None
     try:

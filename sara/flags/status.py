@@ -105,6 +105,8 @@ def decision(evidence) -> dict:
     does not qualify with its reason ("reported 47 days after the behaviour")."""
     evidence = dict(evidence or {})
     evidence["incidents"] = _oldest_first(evidence.get("incidents"))
+    if "hate_incidents" in evidence:
+        evidence["hate_incidents"] = _oldest_first(evidence.get("hate_incidents"))
     if "people" not in evidence:
         evidence["not_qualifying"] = [
             {**item, "reason": late_reason(datetime.fromisoformat(item["occurred"]),
@@ -129,6 +131,8 @@ def case_review_evidence(person, now) -> dict:
                                 "threshold": params["complaints"],
                                 "window_months": params["window_months"]})
     evidence["met_by_complaints"] = (evidence.get("complaints") or 0) >= evidence["threshold"]
+    evidence["met_by_hate"] = bool(evidence.get("hate_incident")
+                                   and evidence.get("hate_incidents"))
     theirs = case_review_by_people(now, cases_of([person.id])).subquery()
     by_people = db.session.execute(
         sa.select(ProblemCase.reference, theirs.c.evidence)
@@ -136,6 +140,7 @@ def case_review_evidence(person, now) -> dict:
         .order_by(ProblemCase.reference)).all()
     evidence["by_people"] = [{"case": reference, **decision(item)}
                              for reference, item in by_people]
-    evidence["met"] = evidence["met_by_complaints"] or bool(by_people)
+    evidence["met"] = (evidence["met_by_complaints"] or evidence["met_by_hate"]
+                       or bool(by_people))
     evidence["checked_at"] = now.isoformat()
     return evidence

@@ -120,6 +120,13 @@ class IncidentForm(BaseForm):
         choices=[("yes", "Yes"), ("no", "No")],
         validators=[InputRequired(message="Choose whether it is anti-social behaviour")],
     )
+    is_hate = BooleanField(
+        "It is a hate incident or crime", widget=GovCheckboxInput(),
+        description="The victim or anyone else thinks it was motivated by hostility or "
+                    "prejudice (disability, race, religion, sexual orientation, transgender "
+                    "identity). Where the area has turned it on, one such complaint meets the "
+                    "ASB case review threshold.",
+    )
     location_text = StringField(
         "Location", widget=GovTextInput(), description="An address or a place, for example "
         "Ermine parade shops",
@@ -241,6 +248,7 @@ class IncidentForm(BaseForm):
             "reported_to_id": self.reported_to.data,
             "category": self.category.data,
             "is_asb": self.is_asb.data == "yes",
+            "is_hate": bool(self.is_hate.data),
             "location_text": self.location_text.data,
             "postcode": self.postcode.data or None,
             "latitude": self.latitude.data,

@@ -11,7 +11,9 @@ A CAD file may add a `caller_type` column (public, professional; empty is public
 professional caller is linked to their profile but never counted as a victim. It may add
 `reported_at` (when the complaint was made; empty is when it happened) and `reported_to` (the
 name of the organisation it was made to; empty is the importing force): the ASB case review
-counts complaints made to any body within a month of the behaviour.
+counts complaints made to any body within a month of the behaviour. It may add `is_hate` (yes or
+no; empty is no): a hate incident or crime, which meets the case review threshold on its own where
+the area has turned that variant on.
 
 data.police.uk publishes a crime again, under its Crime ID, when it is reclassified: the row from
 the latest month gives the crime's type and outcome (and the import counts it as reclassified);
@@ -55,7 +57,7 @@ CAD_COLUMNS = ["incident_ref", "occurred_at", "category", "is_asb", "location", 
 _CALLER_TYPES = {"": "public", "public": "public", "member of the public": "public",
                  "professional": "professional"}
 ASB_CATEGORY = "Anti-social behaviour"
-BATCH = 1000  # 1,000 rows x 22 columns stays under SQLite's 32,766 bound variables
+BATCH = 1000  # 1,000 rows x 23 columns stays under SQLite's 32,766 bound variables
 MAX_ERRORS_KEPT = 1000
 
 
@@ -263,6 +265,9 @@ def _cad(line: int, row: dict, organisation_id: int, bodies: dict[str, int]) -> 
     is_asb_raw = _text(row, "is_asb", 10).lower()
     if is_asb_raw not in _TRUE | _FALSE:
         raise _Invalid("is_asb", f"{is_asb_raw!r} is not yes or no")
+    is_hate_raw = _text(row, "is_hate", 10).lower()
+    if is_hate_raw not in _TRUE | _FALSE:
+        raise _Invalid("is_hate", f"{is_hate_raw!r} is not yes or no")
     lat, lon = _coordinates(row, "latitude", "longitude")
     caller_type = _text(row, "caller_type", 40).lower()
     if caller_type not in _CALLER_TYPES:
@@ -288,7 +293,7 @@ def _cad(line: int, row: dict, organisation_id: int, bodies: dict[str, int]) -> 
         "source": "cad", "source_key": ref, "organisation_id": organisation_id,
         "occurred_dt": occurred, "occurred_precision": "exact",
         "category": _text(row, "category", 80, required=True),
-        "is_asb": is_asb_raw in _TRUE,
+        "is_asb": is_asb_raw in _TRUE, "is_hate": is_hate_raw in _TRUE,
         "location_text": _text(row, "location", 300), "postcode": postcode or None,
         "latitude": lat, "longitude": lon, "lsoa_code": None, "lsoa_name": None,
         "outcome": None, "description": _text(row, "description", 20_000),

@@ -67,6 +67,10 @@ class Incident(Model):
     occurred_precision: Mapped[str] = mapped_column(sa.String(6), default="exact")
     category: Mapped[str] = mapped_column(sa.String(80))
     is_asb: Mapped[bool] = mapped_column(default=False)
+    #: A hate incident or crime: perceived by the victim or anyone else to be motivated by
+    #: hostility or prejudice (the national definition). Where an area turns the case review's
+    #: hate variant on, one such complaint meets the threshold (sara.flags.scan).
+    is_hate: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     location_text: Mapped[str] = mapped_column(sa.String(300), default="")
     postcode: Mapped[str | None] = mapped_column(sa.String(10))
     latitude: Mapped[float | None] = mapped_column(sa.Float)

@@ -112,6 +112,7 @@ def record_incident(organisation, actor, values: dict, people: Sequence[tuple] =
         source=source, source_key=values.get("source_key") or f"SARA-{next_number('incident'):07d}",
         organisation_id=organisation.id, occurred_dt=occurred, occurred_precision="exact",
         category=values["category"].strip(), is_asb=bool(values.get("is_asb")),
+        is_hate=bool(values.get("is_hate")),
         location_text=(values.get("location_text") or "").strip(),
         postcode=values.get("postcode") or None, latitude=values.get("latitude"),
         longitude=values.get("longitude"), lsoa_code=values.get("lsoa_code") or None,
