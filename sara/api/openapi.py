@@ -35,6 +35,7 @@ RESOURCE_MODULES = [
     "sara.api.evaluation",
     "sara.api.incidents",
     "sara.api.flags",
+    "sara.api.asb_reviews",
 ]
 
 #: The tags, with their descriptions, in the order the documentation page shows them.
@@ -47,6 +48,9 @@ TAGS = [
                                           "and return."},
     {"name": "incidents", "description": "Recording incidents, one at a time or as a CSV file."},
     {"name": "flags", "description": "Findings of the background checks, with their evidence."},
+    {"name": "asb-reviews", "description": "ASB case reviews (the community trigger): the "
+                                           "application, the threshold decision, the meeting, "
+                                           "the recommendations, the letters and escalation."},
     {"name": "people", "description": "The call handler's lookup of people by name, phone, "
                                       "address or postcode."},
     {"name": "meta", "description": "This document."},
