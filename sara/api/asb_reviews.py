@@ -259,7 +259,8 @@ def _etag(reference: str, body: dict) -> str:
 def get_asb_review(review_ref: str):
     user = api_user()
     review = policy.get_asb_review_or_404(user, review_ref)
-    # Loaded now, in two statements, rather than one per participant's organisation.
+    # The bodies taking part and their organisations, into the session in two statements, so
+    # that review.participants does not then load each organisation on its own.
     db.session.scalars(sa.select(AsbReviewParticipant)
                        .where(AsbReviewParticipant.review_id == review.id)
                        .options(selectinload(AsbReviewParticipant.organisation))).all()

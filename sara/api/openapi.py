@@ -59,8 +59,8 @@ TAGS = [
 INFO = {
     "title": "SARA casebook API",
     "version": "1.0.0",
-    "summary": "Problem-solving cases, actions, evaluations, incidents, flags and the people "
-               "lookup, for police and partner systems.",
+    "summary": "Problem-solving cases, actions, evaluations, incidents, flags, ASB case "
+               "reviews and the people lookup, for police and partner systems.",
     "description": (
         "Every call sends a personal access token: `Authorization: Bearer <token>`. Create one on "
         "your account's API tokens page, or with `flask --app wsgi sara create-token EMAIL`.\n\n"
