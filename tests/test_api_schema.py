@@ -4,9 +4,9 @@ content type, body schema).
 
 It picks up every operation the document lists, so a new resource module is tested as soon as it
 is in sara.api.openapi.RESOURCE_MODULES. Requests carry a real token of a supervisor who owns a
-case at Assessment with a started evaluation, an action, a flag, an incident and an import; path
-parameters are either generated or one of those real records, so the success paths are reached
-too. Everything runs inside the test's transaction and is rolled back afterwards.
+case at Assessment with a started evaluation, an action, a flag, an incident, an import and an
+ASB case review; path parameters are either generated or one of those real records, so the
+success paths are reached too. Everything runs inside the test's transaction and is rolled back afterwards.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from sara.api import (
     tokens,
 )
 from sara.api.openapi import build_document
+from sara.asb_reviews import service as asb_review_service
 from sara.cases import service as case_service
 from sara.core.references import person_reference
 from sara.core.types import today, utcnow
@@ -47,9 +48,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 #: deterministic coverage phase: enough to reach each operation's success and error paths, few
 #: enough for CI.
 MAX_EXAMPLES = 20
-#: The seeded case's and action's references: none that numbering gives, so a case created
-#: during the run never collides with them.
-CASE_REF, ACTION_REF = "PS-SCHEMA-1", "AC-SCHEMA-1"
+#: The seeded case's, action's and review's references: none that numbering gives, so a record
+#: created during the run never collides with them.
+CASE_REF, ACTION_REF, REVIEW_REF = "PS-SCHEMA-1", "AC-SCHEMA-1", "CR-SCHEMA1"
 
 
 class _FreshContextApp:
@@ -101,11 +102,28 @@ def seeded(app, police, make_user, make_case, monkeypatch):
                          created_by_id=supervisor.id, state="done", rows_total=1, rows_done=1,
                          rows_imported=1, errors=[])
     db.session.add_all([flag, job])
+    # An ASB case review about the person, decided and held, with a recommendation: its page
+    # reaches every part of the answer.
+    review = asb_review_service.record_application(supervisor, person, {
+        "applicant_kind": "victim", "applicant_contact": "1 Elm Close",
+        "received_by_id": police.id, "received_date": today() - timedelta(days=7),
+        "summary": "Noise", "neighbourhood_id": police.neighbourhoods[0].id})
+    asb_review_service.decide_threshold(review, supervisor, True, "Met")
+    asb_review_service.add_participant(review, supervisor, {
+        "organisation_id": police.id, "person_name": "PC Smith", "agency_actions": "Patrols"})
+    asb_review_service.record_meeting(review, supervisor, {
+        "meeting_date": today(), "victim_views": "Wants it to stop"})
+    asb_review_service.add_recommendation(review, supervisor, {
+        "title": "Patrol the park", "description": "", "tactic_category": "enforcement",
+        "triangle_side": "offender", "allocation": f"org:{police.id}",
+        "due_date": today() + timedelta(14), "priority": "normal"}, case)
+    review.reference = REVIEW_REF
+    db.session.flush()
     _, token = tokens.create_token(supervisor, "schemathesis")
     db.session.commit()
     KNOWN.clear()
     KNOWN.update(reference=case.reference, action_ref=action.reference, flag_id=flag.id,
-                 incident_id=incident.id, import_id=job.id)
+                 incident_id=incident.id, import_id=job.id, review_ref=review.reference)
     BODY.clear()
     BODY.update(allocation=f"user:{supervisor.id}")
     return {"token": token}
@@ -122,6 +140,7 @@ def _document_for_the_test() -> dict:
     parameters["Reference"]["example"] = CASE_REF
     parameters["ActionRef"]["example"] = ACTION_REF
     parameters["IfMatch"]["example"] = "*"
+    doc["paths"]["/asb-reviews/{review_ref}"]["parameters"][0]["example"] = REVIEW_REF
     return doc
 
 

@@ -74,3 +74,31 @@ def test_a_search_costs_the_same_for_one_case_as_for_thirty(make_case, officer, 
     thirty = _count(signed_in, "/search?q=graffiti")
     assert thirty == one, (one, thirty)
     assert thirty <= 20  # the page, its people section, and the header's counts
+
+
+def test_the_api_review_list_costs_the_same_for_one_review_as_for_ten(police, officer, api,
+                                                                      make_org, make_case):
+    from datetime import date
+
+    from sara.asb_reviews import service as review_service
+    from tests.test_person_flags import _person
+
+    council = make_org("Council", kind="local_authority")
+    client = api(officer)
+
+    def apply(n: int) -> None:
+        # Each on its own case, received by the council: what each summary reads.
+        review_service.record_application(officer, _person(police, f"Victim {n}"), {
+            "applicant_kind": "victim", "applicant_contact": "1 Elm Close",
+            "received_by_id": council.id, "received_date": date(2026, 6, 1),
+            "summary": "Noise.", "case_id": make_case().id})
+
+    apply(0)
+    db.session.commit()
+    one = _count(client, "/api/v1/asb-reviews")
+    for n in range(1, 10):
+        apply(n)
+    db.session.commit()
+    ten = _count(client, "/api/v1/asb-reviews")
+    assert ten == one, (one, ten)
+    assert ten <= 12  # the token, the count, the page, and the audit row of what it listed

@@ -35,6 +35,7 @@ RESOURCE_MODULES = [
     "sara.api.evaluation",
     "sara.api.incidents",
     "sara.api.flags",
+    "sara.api.asb_reviews",
 ]
 
 #: The tags, with their descriptions, in the order the documentation page shows them.
@@ -47,6 +48,9 @@ TAGS = [
                                           "and return."},
     {"name": "incidents", "description": "Recording incidents, one at a time or as a CSV file."},
     {"name": "flags", "description": "Findings of the background checks, with their evidence."},
+    {"name": "asb-reviews", "description": "ASB case reviews (the community trigger): the "
+                                           "application, the threshold decision, the meeting, "
+                                           "the recommendations, the letters and escalation."},
     {"name": "people", "description": "The call handler's lookup of people by name, phone, "
                                       "address or postcode."},
     {"name": "meta", "description": "This document."},
@@ -55,8 +59,8 @@ TAGS = [
 INFO = {
     "title": "SARA casebook API",
     "version": "1.0.0",
-    "summary": "Problem-solving cases, actions, evaluations, incidents, flags and the people "
-               "lookup, for police and partner systems.",
+    "summary": "Problem-solving cases, actions, evaluations, incidents, flags, ASB case "
+               "reviews and the people lookup, for police and partner systems.",
     "description": (
         "Every call sends a personal access token: `Authorization: Bearer <token>`. Create one on "
         "your account's API tokens page, or with `flask --app wsgi sara create-token EMAIL`.\n\n"
