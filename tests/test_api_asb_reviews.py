@@ -249,3 +249,27 @@ def test_a_partners_admin_has_no_review_list(api, world, make_user):
     admin = make_user("admin", org=users["housing"].organisation)
     response = api(admin).get("/api/v1/asb-reviews")
     assert response.status_code == 403 and response.mimetype == PROBLEM
+
+
+def test_a_review_met_by_a_hate_incident_says_so(api, police, make_user):
+    """The local variant (off by default): the force has turned it on, and one hate incident,
+    reported in time, met the threshold on the day the application was received."""
+    from sara.flags.service import change_rule
+
+    change_rule("case_review", {"hate_incident": 1}, make_user("admin"), police)
+    victim = _person(police, "Ada Okafor")
+    hate = _incident(police, victim, _at(2, 6), hate=True)
+    officer = make_user("officer")
+    review = service.record_application(officer, victim, {
+        "applicant_kind": "victim", "applicant_contact": "12 Ermine Road, Lincoln",
+        "received_by_id": police.id,
+        "received_date": date(2026, 6, 12), "summary": "Abuse shouted at her door.",
+        "neighbourhood_id": police.neighbourhoods[0].id})
+    db.session.commit()
+    answer = _item(api, officer, review.reference)
+    assert answer.status_code == 200, answer.get_json()
+    evidence = answer.get_json()["decision"]["evidence"]
+    assert (evidence["met"], evidence["met_by_hate"], evidence["met_by_complaints"]) == (
+        True, True, False)
+    assert [i["reference"] for i in evidence["hate_incidents"]] == [hate.reference]
+    _validate("AsbReview", answer.get_json())

@@ -98,6 +98,7 @@ def _evidence_json(evidence: dict | None, may_see_people: bool) -> dict | None:
         "threshold": evidence.get("threshold"),
         "window_months": evidence.get("window_months"),
         "met_by_complaints": bool(evidence.get("met_by_complaints")),
+        "met_by_hate": bool(evidence.get("met_by_hate")),
         "met": bool(evidence.get("met")),
         "checked_at": evidence.get("checked_at"),
         "by_people": [{"case_reference": item.get("case"), "people": item.get("people"),
@@ -107,6 +108,9 @@ def _evidence_json(evidence: dict | None, may_see_people: bool) -> dict | None:
                        if may_see_people else None),
         "not_qualifying": ([_complaint(i, with_reason=True)
                             for i in evidence.get("not_qualifying") or []]
+                           if may_see_people else None),
+        "hate_incidents": ([_complaint(i, with_reason=False)
+                            for i in evidence.get("hate_incidents") or []]
                            if may_see_people else None),
     }
 
@@ -372,6 +376,9 @@ SCHEMAS = {
                     "threshold": {"type": ["integer", "null"]},
                     "window_months": {"type": ["integer", "null"]},
                     "met_by_complaints": {"type": "boolean"},
+                    "met_by_hate": {"type": "boolean", "description":
+                                    "Met by a single hate incident or crime, where the area "
+                                    "has turned that local variant on."},
                     "met": {"type": "boolean"},
                     "checked_at": {**_DATETIME_OR_NULL,
                                    "description": "When the rule was applied: the day the "
@@ -383,6 +390,9 @@ SCHEMAS = {
                                                     "episodes": {"type": ["integer", "null"]},
                                                     "threshold": {"type": ["integer", "null"]}})},
                     "qualifying": _COMPLAINTS,
+                    "hate_incidents": {**_COMPLAINTS, "description":
+                                       "The hate incidents and crimes reported in time, where "
+                                       "the area uses that variant."},
                     "not_qualifying": {**_COMPLAINTS, "items": _object({
                         **_COMPLAINT,
                         "reason": {**_TEXT, "examples": ["reported 47 days after the "
