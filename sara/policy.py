@@ -596,6 +596,18 @@ def can_list_asb_reviews(user) -> bool:
     return _is_signed_in(user) and (user.organisation.is_police or user.role == "partner")
 
 
+#: Who may take the published figures (s.104(10)): the force's staff who run, decide or
+#: administer reviews. Call handlers record applications but do not report on them.
+ASB_REVIEW_FIGURES_ROLES = frozenset({*ASB_REVIEW_RUNNERS, "admin"})
+
+
+def can_see_asb_review_figures(user) -> bool:
+    """The published figures count a whole force's reviews, so only that force's staff take
+    them (its reviews are `asb_review_scope`); a partner sees only its own reviews' list."""
+    return (_is_signed_in(user) and user.organisation.is_police
+            and user.role in ASB_REVIEW_FIGURES_ROLES)
+
+
 def get_asb_review_or_404(user, reference: str) -> AsbReview:
     review = None
     # PostgreSQL refuses NUL characters in text, so such a reference is not asked for (and is

@@ -14,7 +14,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sara.actions.forms import ActionForm
 from sara.asb_reviews.models import APPLICANT_KINDS, ESCALATION_RESULTS
-from sara.core.forms import MAX_TEXT, BaseForm, GovDateField
+from sara.core.forms import MAX_TEXT, BaseForm, DateFilterField, GovDateField
+from sara.library.forms import FilterSelect
 
 _TOO_LONG = "must be {max} characters or fewer"
 
@@ -180,3 +181,44 @@ class EscalationResultForm(BaseForm):
     def values(self) -> dict:
         return {name: self[name].data for name in ("escalation_result", "escalation_decided_date",
                                                    "escalation_notes")}
+
+
+class FiguresForm(BaseForm):
+    """The period and area of the published figures: a GET form (it only chooses what to
+    count), its dates as GOV.UK day, month and year boxes or as from=2025-06-01&to=2026-05-31."""
+
+    class Meta:
+        csrf = False
+
+    start = DateFilterField("From", name="from", description="For example, 1 6 2025")
+    end = DateFilterField("To", name="to", description="For example, 31 5 2026")
+    # Its choices are the force's neighbourhoods (set by the view).
+    area = FilterSelect("Area", {}, "All areas", invalid="Choose an area from the list")
+
+    def set_areas(self, neighbourhoods) -> None:
+        self.area.choices = [("", "All areas"),
+                             *((str(n.id), n.name) for n in sorted(neighbourhoods,
+                                                                   key=lambda n: n.name))]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field, what in ((self.start, "start"), (self.end, "end")):
+            # A year outside these bounds is a typing slip, and could overflow a date.
+            if field.data is not None and not 1900 <= field.data.year <= 2200:
+                field.data = None
+                field.errors = [*field.errors, f"The {what} of the period must be a real date, "
+                                               "with a day, month and year"]
+                valid = False
+        given = [f for f in (self.start, self.end) if f.data is not None or f.errors]
+        if len(given) == 1:
+            missing, what = ((self.end, "end") if given[0] is self.start else (self.start, "start"))
+            missing.errors = [*missing.errors, f"Enter the {what} of the period"]
+            valid = False
+        if self.start.data and self.end.data and self.end.data < self.start.data:
+            self.end.errors = [*self.end.errors, "The end of the period must be the same as or "
+                                                 "after its start"]
+            valid = False
+        return valid
+
+    def area_id(self) -> int | None:
+        return int(self.area.data) if self.area.data else None

@@ -7,12 +7,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from sara import policy
-from sara.asb_reviews import service
+from sara.asb_reviews import figures, service
 from sara.asb_reviews.forms import (
     ApplicationForm,
     DecisionForm,
     EscalationRequestForm,
     EscalationResultForm,
+    FiguresForm,
     LetterSentForm,
     MeetingForm,
     ParticipantForm,
@@ -20,7 +21,7 @@ from sara.asb_reviews.forms import (
 )
 from sara.asb_reviews.models import LIVE_STATUSES, REVIEW_STATUSES, AsbReview
 from sara.audit import consultation
-from sara.core import unit_of_work
+from sara.core import exports, unit_of_work
 from sara.core.rules import flash_refusal, show_on_form
 from sara.core.types import date_in_words, today
 from sara.extensions import db
@@ -77,6 +78,45 @@ def review_list():
         len(reviews), "ASB case review"))
     return render_template("asb_reviews/list.html", reviews=reviews, wanted=wanted,
                            statuses=REVIEW_STATUSES, today=today())
+
+
+# --- the published figures (s.104(10)) ---------------------------------------------------------
+
+def _figures_request() -> tuple[FiguresForm, figures.Figures | None]:
+    """The form as asked, and the figures for its period and area (None if either is wrong)."""
+    if not policy.can_list_asb_reviews(current_user):
+        abort(404)  # as the list page
+    if not policy.can_see_asb_review_figures(current_user):
+        abort(403)
+    form = FiguresForm(request.args)
+    form.set_areas(current_user.organisation.neighbourhoods)
+    if not form.validate():
+        return form, None
+    start, end = (form.start.data, form.end.data) if form.start.data \
+        else figures.default_period(today())
+    form.start.data, form.end.data = start, end  # show the period counted
+    return form, figures.figures(current_user, start, end, form.area_id())
+
+
+@bp.route("/figures")
+def figures_page():
+    form, result = _figures_request()
+    return render_template("asb_reviews/figures.html", form=form, result=result,
+                           columns=figures.COLUMNS)
+
+
+@bp.route("/figures.csv")
+def figures_csv():
+    form, result = _figures_request()
+    if result is None:
+        # No file for a period that is not one: the page says what is wrong.
+        return render_template("asb_reviews/figures.html", form=form, result=None,
+                               columns=figures.COLUMNS), 400
+    file = exports.Disclosed(figures.HEADER, figures.rows(result))
+    return exports.csv_download(
+        file, f"asb-case-review-figures-{result.start.isoformat()}-to-{result.end.isoformat()}"
+              ".csv", record_type="asb_review",
+        what="rows of ASB case review figures (counts only)")
 
 
 # --- 1. the application ------------------------------------------------------------------------
