@@ -335,6 +335,10 @@ def test_the_outcome_letter_lists_the_recommendations_and_completes_the_review(
     letter = _text(officer.get(f"/asb-case-reviews/{review.reference}/letters/outcome"))
     assert "met on 16 June 2026" in letter
     assert "Fence the green: Lincs Homes, by 31 July 2026" in letter
+    # As the decision letter does, it lists the complaints counted, and the one made too late.
+    assert "reported to City of Lincoln Council on 3 June 2026" in letter
+    assert "2 May 2026:" in letter and "9 May 2026:" in letter
+    assert "1 April 2026:" in letter
     assert officer.post(f"/asb-case-reviews/{review.reference}/letters/outcome/sent"
                         ).status_code == 302
     assert _review(review.reference).status == "completed"
