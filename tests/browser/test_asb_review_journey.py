@@ -101,7 +101,7 @@ def test_an_asb_case_review_from_first_contact_to_the_outcome_letter(sign_in, ch
     assert _REVIEW_REF.fullmatch(reference), reference
     expect(_status(officer)).to_contain_text("Awaiting the threshold decision")
     application = officer.locator("section[aria-labelledby=application]")
-    expect(application).to_contain_text(f"{VICTIM} (")
+    expect(application.get_by_role("link", name=re.compile(f"^{VICTIM} \\(PN-"))).to_be_visible()
     expect(application).to_contain_text(f"A relative or friend, on their behalf: {APPLICANT}")
     expect(application).to_contain_text(f"{COUNCIL} on {_in_words(today)}")
     evidence = officer.get_by_test_id("threshold-evidence")
@@ -193,6 +193,11 @@ def test_an_asb_case_review_from_first_contact_to_the_outcome_letter(sign_in, ch
     expect(row).to_contain_text(HOUSING)
     expect(row).to_contain_text(_in_words(due))
     expect(row).to_contain_text("Open")
+    # It opened a case for the review, which is the review's problem case from now on.
+    case_ref = re.search(r"PS-\d{4}-\d{5}", row.inner_text()).group(0)
+    application = officer.locator("section[aria-labelledby=application]")
+    expect(application).to_contain_text(f"{case_ref}: ASB case review {reference}")
+    expect(application.get_by_role("link", name=case_ref)).to_be_visible()
     check.page(officer, "review: awaiting the outcome letter")
 
     # 6. The housing provider sees the review and its action, and not who the review is about.
