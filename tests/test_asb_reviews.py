@@ -121,6 +121,9 @@ def test_an_application_on_behalf_of_the_victim_received_by_the_council_is_recor
     assert evidence["not_qualifying"][0]["reason"] == "reported 47 days after the behaviour"
     page = _text(browser(people["officer"]).get(response.headers["Location"]))
     assert "3 qualifying complaints" in page and "due by <strong>26 June 2026</strong>" in page
+    # The victim is a link to their record (the tags were once escaped into the page as text).
+    assert (f'<a class="govuk-link" href="/people/{victim.reference}">Edith Rowan '
+            f'({victim.reference})</a>') in page and "&lt;a" not in page
     audit = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.record_type == "asb_review", AuditEvent.record_ref == review.reference)).all()
     assert any("Application received by City of Lincoln Council" in a.summary for a in audit)
@@ -284,6 +287,14 @@ def test_a_recommendation_is_an_action_for_a_body_taking_part_who_then_sees_the_
     action = recommendation.action
     assert action.allocated_organisation_id == council.id
     assert action.case.title == f"ASB case review {review.reference}"
+    # That case is the review's problem case now: the next recommendation is on it by default.
+    assert review.case_id == action.case_id
+    page = _text(officer.get(f"/asb-case-reviews/{review.reference}/recommendations/new"))
+    assert f"The action on {action.case.reference}" in page
+    assert _recommend(officer, review, f"org:{council.id}", case=action.case.reference,
+                      title="Light the green").status_code == 302
+    assert {r.action.case_id for r in _review(review.reference).recommendations} == {
+        action.case_id}
     # Allocating it shared the new case with the council, by the usual sharing rules.
     share = db.session.scalar(sa.select(CaseShare).where(CaseShare.case_id == action.case_id))
     assert (share.organisation_id, share.level) == (council.id, "contribute")
@@ -335,6 +346,10 @@ def test_the_outcome_letter_lists_the_recommendations_and_completes_the_review(
     letter = _text(officer.get(f"/asb-case-reviews/{review.reference}/letters/outcome"))
     assert "met on 16 June 2026" in letter
     assert "Fence the green: Lincs Homes, by 31 July 2026" in letter
+    # As the decision letter does, it lists the complaints counted, and the one made too late.
+    assert "reported to City of Lincoln Council on 3 June 2026" in letter
+    assert "2 May 2026:" in letter and "9 May 2026:" in letter
+    assert "1 April 2026:" in letter
     assert officer.post(f"/asb-case-reviews/{review.reference}/letters/outcome/sent"
                         ).status_code == 302
     assert _review(review.reference).status == "completed"

@@ -291,6 +291,10 @@ def add_recommendation(review: AsbReview, actor: User, values: dict,
             "description": f"Opened for the recommendations of ASB case review "
                            f"{review.reference}.",
         })
+        # The case opened for the review is its problem case from now on, so the next
+        # recommendation goes on it by default rather than opening another.
+        if review.case is None:
+            review.case = case
     elif not policy.can_add_action(actor, case):
         raise AsbReviewError("Choose a case you can add actions to", field="case")
     kind, _, raw = (values.get("allocation") or "").partition(":")
