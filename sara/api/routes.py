@@ -4,6 +4,7 @@ which must happen before the blueprint is registered on the app. One line per re
 from sara.api import (
     actions,  # noqa: F401
     cases,  # noqa: F401
+    complaints,  # noqa: F401
     evaluation,  # noqa: F401
     flags,  # noqa: F401
     incidents,  # noqa: F401

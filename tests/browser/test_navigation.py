@@ -86,6 +86,23 @@ def test_every_section_in_more_is_reached_by_keyboard(sign_in, check, role):
            ).to_have_attribute("aria-current", "true")
 
 
+#: A partner's main sections (templates/base.html): few enough that none needs "More"
+PARTNER_MAIN = ["Cases shared with us", "Dashboard", "Complaints", "Actions", "Notifications"]
+
+
+def test_a_partner_reaches_their_complaints_from_the_navigation(sign_in, check):
+    page = sign_in("partner")
+    page.goto("/cases")
+    items = _nav(page).locator(".govuk-service-navigation__list > li:not(.app-nav-more) > a")
+    assert [text.strip() for text in items.all_inner_texts()] == PARTNER_MAIN
+    _nav(page).get_by_role("link", name="Complaints", exact=True).click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Complaints")
+    expect(_nav(page).get_by_role("link", name="Complaints", exact=True)
+           ).to_have_attribute("aria-current", "page")
+    check.page(page, "navigation, partner's complaints")
+
+
 def test_the_menu_opens_on_a_phone(sign_in):
     page = sign_in("supervisor")
     page.set_viewport_size(PHONE)
