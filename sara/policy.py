@@ -28,12 +28,12 @@ from sara.core.references import clean_person_reference
 from sara.evaluation.models import Evaluation
 from sara.extensions import db
 from sara.flags.models import Flag
-from sara.incidents.models import Incident, IncidentImport, SameIncidentLink
+from sara.incidents.models import Incident, IncidentImport, PartnerComplaint, SameIncidentLink
 from sara.library.models import CaseStudy
 from sara.orgs.models import Organisation
 from sara.partners.models import CaseShare
 from sara.people.models import Person, PossibleDuplicate
-from sara.roles import CASE_WORKER_ROLES, roles_for_kind
+from sara.roles import CASE_WORKER_ROLES, PARTNER_ONLY_ROLES, roles_for_kind
 
 MANAGE, READ, CONTRIBUTE, VIEW = "manage", "read", "contribute", "view"
 
@@ -488,6 +488,42 @@ def get_incident_or_404(user, incident_id: int):
 def can_record_incidents(user) -> bool:
     """Officers, supervisors and call handlers of a police force record incidents by form."""
     return can_lookup_people(user)
+
+
+def can_record_complaints(user) -> bool:
+    """A complaint made to a partner body (a council, a housing provider) is recorded by its
+    partner staff, for the force where it happened. The police record theirs as incidents."""
+    return (_is_signed_in(user) and not user.organisation.is_police
+            and user.role in PARTNER_ONLY_ROLES)
+
+
+def complaint_scope(user) -> ColumnElement[bool]:
+    """SQL condition on PartnerComplaint joined to its Incident: the complaints `user` may see,
+    those their organisation recorded, made to it. Nothing else of the force's incident (its
+    people, its cases, its other reports) comes with them."""
+    if not can_record_complaints(user):
+        return sa.false()
+    return sa.and_(PartnerComplaint.organisation_id == user.organisation_id,
+                   Incident.reported_to_id == user.organisation_id,
+                   Incident.source == "partner")
+
+
+def visible_complaints(user) -> sa.Select:
+    return (sa.select(PartnerComplaint)
+            .join(Incident, Incident.id == PartnerComplaint.incident_id)
+            .where(complaint_scope(user)))
+
+
+def get_complaint_or_404(user, incident_id: int) -> PartnerComplaint:
+    complaint = None
+    if not _not_an_id(incident_id, MAX_BIG_ID):
+        complaint = db.session.scalar(
+            visible_complaints(user).where(PartnerComplaint.incident_id == incident_id))
+    if complaint is None:
+        abort(404)
+    consultation.viewed("incident", complaint.incident,
+                        summary=f"Viewed complaint {complaint.incident.reference}")
+    return complaint
 
 
 def can_see_incident_people(user, incident) -> bool:

@@ -288,11 +288,25 @@ def _asb_review_flags_deleted(before, after, when):
     return any(row["kind"] == "asb_review_overdue" for row in rows.values())
 
 
+def _partner_incidents_become_form(before, after, when):
+    """c4d2e8f10a15: downgrading makes the partners' incidents "form" ones (the older schema has
+    no "partner" source), and keeps every other column of every incident as it was."""
+    for key, row in before["incidents"][1].items():
+        now = after["incidents"][1].get(key)
+        if now is None:
+            return False
+        expected = {**row, "source": "form"} if row["source"] == "partner" else row
+        if any(now[column] != expected[column] for column in row if column in now):
+            return False
+    return True
+
+
 #: Tables a revision's downgrade reshapes on purpose, as its docstring or comments say, and how
 RESHAPED = {
     "b7c1d2e3f401": {"flag_rules": _flag_rules_fold_into_the_lowest_force},
     "a4b6c8d10901": {"people": _people_keys_refilled},
     "0b6ff6f02ed3": {"flags": _asb_review_flags_deleted},
+    "c4d2e8f10a15": {"incidents": _partner_incidents_become_form},
 }
 #: Columns a downgrade must fill where they were empty, because the older schema needs a value
 FILLED = {

@@ -34,6 +34,7 @@ RESOURCE_MODULES = [
     "sara.api.actions",
     "sara.api.evaluation",
     "sara.api.incidents",
+    "sara.api.complaints",
     "sara.api.flags",
     "sara.api.asb_reviews",
 ]
@@ -47,6 +48,8 @@ TAGS = [
     {"name": "evaluation", "description": "A case's evaluation: read, update, submit, approve "
                                           "and return."},
     {"name": "incidents", "description": "Recording incidents, one at a time or as a CSV file."},
+    {"name": "complaints", "description": "Complaints made to a partner body, recorded by its "
+                                          "staff for the ASB case review."},
     {"name": "flags", "description": "Findings of the background checks, with their evidence."},
     {"name": "asb-reviews", "description": "ASB case reviews (the community trigger): the "
                                            "application, the threshold decision, the meeting, "

@@ -5,6 +5,7 @@ from sara.api import (
     actions,  # noqa: F401
     asb_reviews,  # noqa: F401
     cases,  # noqa: F401
+    complaints,  # noqa: F401
     evaluation,  # noqa: F401
     flags,  # noqa: F401
     incidents,  # noqa: F401

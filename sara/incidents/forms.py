@@ -29,8 +29,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from sara.core.forms import MAX_TEXT, BaseForm, GovDateField, no_control_characters
-from sara.core.types import local_zone
-from sara.incidents.models import CALLER_TYPES
+from sara.core.types import local_zone, today
+from sara.incidents.models import CALLER_TYPES, COMPLAINANT_ROLES
 from sara.incidents.service import IMPORT_FORMATS
 from sara.people.models import PERSON_ROLES
 from sara.people.service import PersonError, normalise_postcode
@@ -322,3 +322,116 @@ class SameIncidentForm(BaseForm):
     )
     #: Not "submit": a page with this form may have others whose button has that id
     record_same = SubmitField("Record as the same incident", widget=GovSubmitInput())
+
+
+class ComplaintForm(BaseForm):
+    """A complaint made to a partner body: where and when the behaviour happened, when the
+    complaint was made, and who made it (sara.incidents.complaints)."""
+
+    force = SelectField(
+        "Police force area", widget=GovSelect(), coerce=_optional_id,
+        description="The force whose area the behaviour happened in: the complaint counts "
+                    "towards an ASB case review there.",
+        validators=[InputRequired(message="Choose the police force area it happened in")],
+        validate_choice=False,
+    )
+    occurred_date = GovDateField(
+        "Date", description="For example, 14 3 2026",
+        validators=[InputRequired(message="Enter the date the behaviour happened")],
+    )
+    occurred_time = StringField(
+        "Time", widget=GovTextInput(), description="24-hour clock, for example 21:30",
+        validators=[InputRequired(message="Enter the time the behaviour happened"),
+                    Length(max=5, message="Enter a time like 21:30")],
+    )
+    reported_date = GovDateField(
+        "Date the complaint was made", description="For example, 16 3 2026. A complaint counts "
+        "towards an ASB case review when it is made within one month of the behaviour.",
+        validators=[InputRequired(message="Enter the date the complaint was made")],
+    )
+    category = IncidentForm.category
+    location_text = IncidentForm.location_text
+    postcode = IncidentForm.postcode
+    description = TextAreaField(
+        "What happened", widget=GovTextArea(),
+        validators=[InputRequired(message="Enter what happened"),
+                    Length(max=MAX_TEXT, message=f"What happened must be {MAX_TEXT:,} "
+                                                 "characters or fewer")],
+    )
+    complainant_name = StringField(
+        "Full name", widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the complainant's name"),
+                    Length(max=200, message="Name must be 200 characters or fewer"),
+                    no_control_characters],
+    )
+    complainant_dob = GovDateField(
+        "Date of birth (optional)", description="For example, 27 3 1987",
+        validators=[Optional()],
+    )
+    complainant_address = StringField(
+        "Address (optional)", widget=GovTextInput(),
+        validators=[Optional(), Length(max=300, message="Address must be 300 characters or "
+                                                        "fewer"), no_control_characters],
+    )
+    complainant_postcode = StringField(
+        "Their postcode (optional)", widget=GovTextInput(),
+        validators=[Optional(), Length(max=10, message="Enter a real UK postcode, like LN1 1AA")],
+    )
+    complainant_phone = StringField(
+        "Phone number (optional)", widget=GovTextInput(),
+        validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or "
+                                                       "fewer"), no_control_characters],
+    )
+    complainant_role = RadioField(
+        "Is the complainant the victim?", widget=GovRadioInput(),
+        choices=list(COMPLAINANT_ROLES.items()),
+        validators=[InputRequired(message="Choose whether the complainant is the victim or "
+                                          "reporting it for someone else")],
+    )
+    submit = SubmitField("Record complaint", widget=GovSubmitInput())
+
+    validate_occurred_time = IncidentForm.validate_occurred_time
+    validate_postcode = IncidentForm.validate_postcode
+    occurred_dt = IncidentForm.occurred_dt
+
+    def validate_occurred_date(self, field):
+        if field.data and field.data > today():
+            raise ValidationError("The date the behaviour happened must be today or in the past")
+
+    def validate_reported_date(self, field):
+        if field.data is None:
+            return
+        if field.data > today():
+            raise ValidationError("The date the complaint was made must be today or in the past")
+        if self.occurred_date.data and field.data < self.occurred_date.data:
+            raise ValidationError("The date the complaint was made must be the same as or after "
+                                  "the date the behaviour happened")
+
+    def validate_complainant_dob(self, field):
+        if field.data and field.data > today():
+            raise ValidationError("Date of birth must be in the past")
+        if field.data and field.data.year < 1900:
+            raise ValidationError("Date of birth must be after 1900")
+
+    def validate_complainant_postcode(self, field):
+        try:
+            field.data = normalise_postcode(field.data)
+        except PersonError as error:
+            raise ValidationError(error.message) from error
+
+    def complaint_values(self) -> dict:
+        return {
+            "force_id": self.force.data,
+            "occurred_dt": self.occurred_dt(),
+            "reported_date": self.reported_date.data,
+            "category": self.category.data,
+            "location_text": self.location_text.data,
+            "postcode": self.postcode.data or None,
+            "description": self.description.data or "",
+            "complainant_name": self.complainant_name.data,
+            "complainant_dob": self.complainant_dob.data,
+            "complainant_address": self.complainant_address.data,
+            "complainant_postcode": self.complainant_postcode.data or None,
+            "complainant_phone": self.complainant_phone.data,
+            "complainant_role": self.complainant_role.data,
+        }

@@ -4,7 +4,7 @@ export, or data.police.uk street-level files), and their links to people and cas
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -16,7 +16,7 @@ from sara.orgs.models import Organisation
 from sara.people.models import PERSON_ROLES, Person
 
 SOURCES = {"form": "Recorded in SARA", "api": "API", "cad": "Command and control",
-           "police_uk": "data.police.uk"}
+           "police_uk": "data.police.uk", "partner": "Recorded by a partner"}
 #: Who the caller is. A professional (a warden, a CCTV operator, a housing officer, a council
 #: line) reports for others: they are never counted as a victim or complainant.
 CALLER_TYPES = {"public": "Member of the public", "professional": "Professional or organisation"}
@@ -125,6 +125,46 @@ class Incident(Model):
         sa.Index("ix_incidents_lsoa_code_occurred_dt", "lsoa_code", "occurred_dt"),
         sa.Index("ix_incidents_is_asb_occurred_dt", "is_asb", "occurred_dt"),
     )
+
+
+#: The complainant's part in a complaint a partner records (sara.incidents.complaints)
+COMPLAINANT_ROLES = {"victim": "The victim", "reporter": "Reporting it for someone else"}
+
+
+class PartnerComplaint(Model):
+    """A complaint made to a partner body (a council, a housing provider) and recorded there: an
+    incident of the force where it happened, with what the partner entered about the
+    complainant kept here. The force's person record may be one it held already, which the
+    partner is never to learn, so their page shows these details, not the person's."""
+
+    __tablename__ = "partner_complaints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), sa.ForeignKey("incidents.id"),
+        unique=True)
+    #: The partner body that recorded it (and to which the complaint was made)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    complainant_name: Mapped[str] = mapped_column(sa.String(200))
+    complainant_dob: Mapped[date | None] = mapped_column(sa.Date)
+    complainant_address: Mapped[str | None] = mapped_column(sa.String(300))
+    complainant_postcode: Mapped[str | None] = mapped_column(sa.String(10))
+    complainant_phone: Mapped[str | None] = mapped_column(sa.String(40))
+    #: One of COMPLAINANT_ROLES
+    complainant_role: Mapped[str] = mapped_column(sa.String(12))
+
+    incident: Mapped[Incident] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.CheckConstraint(one_of("complainant_role", COMPLAINANT_ROLES),
+                           name="complainant_role"),
+    )
+
+    @property
+    def complainant_role_label(self) -> str:
+        return COMPLAINANT_ROLES[self.complainant_role]
 
 
 class IncidentPerson(Model):

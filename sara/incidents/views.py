@@ -28,8 +28,9 @@ from sara.core import unit_of_work
 from sara.core.forms import BaseForm
 from sara.core.rules import RuleError, flash_refusal, show_on_form
 from sara.extensions import db
-from sara.incidents import episodes, queries, service
+from sara.incidents import complaints, episodes, queries, service
 from sara.incidents.forms import (
+    ComplaintForm,
     ImportForm,
     IncidentForm,
     LinkIncidentForm,
@@ -81,6 +82,51 @@ def new_incident():
             flash(f"Incident {key} recorded.", "success")
             return redirect(url_for("incidents.show", incident_id=incident_id))
     return render_template("incidents/new.html", form=form), _status(form)
+
+
+# --- complaints made to a partner body -------------------------------------------------------
+
+#: The service's field names that the complaint form calls otherwise
+_COMPLAINT_FIELDS = {"force_id": "force", "occurred_dt": "occurred_date"}
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+def new_complaint():
+    # The police record theirs with the incident form, as incidents of their own force.
+    if not policy.can_record_complaints(current_user):
+        abort(403)
+    form = ComplaintForm()
+    form.force.choices = [("", "Choose a force"), *complaints.police_forces()]
+    if form.validate_on_submit():
+        try:
+            complaint = complaints.record_complaint(current_user, form.complaint_values())
+        except service.IncidentError as error:
+            show_on_form(form, error, aliases=_COMPLAINT_FIELDS)
+        else:
+            # The same words whether or not the force already knew the complainant.
+            incident_id, key = complaint.incident_id, complaint.incident.reference
+            flash(f"Complaint {key} recorded.", "success")
+            return redirect(url_for("incidents.show_complaint", incident_id=incident_id))
+    return render_template("complaints/new.html", form=form), _status(form)
+
+
+@bp.route("/complaints")
+def complaint_list():
+    if not policy.can_record_complaints(current_user):
+        abort(403)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = complaints.complaints_of(current_user, page)
+    consultation.listed("incident", [row.incident for row in rows],
+                        summary=consultation.counted(len(rows), "complaint"))
+    return render_template("complaints/list.html", rows=rows, total=total, page=page,
+                           page_size=complaints.PAGE_SIZE)
+
+
+@bp.route("/complaints/<bigid:incident_id>")
+def show_complaint(incident_id: int):
+    complaint = policy.get_complaint_or_404(current_user, incident_id)
+    return render_template("complaints/show.html", complaint=complaint,
+                           incident=complaint.incident, force=complaints.force_name(complaint))
 
 
 @bp.route("/incidents/<bigid:incident_id>")

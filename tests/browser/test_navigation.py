@@ -86,6 +86,24 @@ def test_every_section_in_more_is_reached_by_keyboard(sign_in, check, role):
            ).to_have_attribute("aria-current", "true")
 
 
+#: A partner's first main sections (templates/base.html); Actions and Notifications follow,
+#: with their badges
+PARTNER_MAIN = ["Cases shared with us", "Dashboard", "Complaints"]
+
+
+def test_a_partner_reaches_their_complaints_from_the_navigation(sign_in, check):
+    page = sign_in("partner")
+    page.goto("/cases")
+    items = _nav(page).locator(".govuk-service-navigation__list > li:not(.app-nav-more) > a")
+    assert [text.strip() for text in items.all_inner_texts()][:3] == PARTNER_MAIN
+    _nav(page).get_by_role("link", name="Complaints", exact=True).click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Complaints")
+    expect(_nav(page).get_by_role("link", name="Complaints", exact=True)
+           ).to_have_attribute("aria-current", "true")
+    check.page(page, "navigation, partner's complaints")
+
+
 def test_the_menu_opens_on_a_phone(sign_in):
     page = sign_in("supervisor")
     page.set_viewport_size(PHONE)
