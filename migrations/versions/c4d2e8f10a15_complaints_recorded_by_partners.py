@@ -2,7 +2,7 @@
 partner entered about the complainant
 
 Revision ID: c4d2e8f10a15
-Revises: 0b6ff6f02ed3
+Revises: 7c1e4a9d2b53
 Create Date: 2026-12-04 22:40:00
 
 Incidents gain a source, "partner", and a new table keeps the complainant's details as the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4d2e8f10a15'
-down_revision = '0b6ff6f02ed3'
+down_revision = '7c1e4a9d2b53'
 branch_labels = None
 depends_on = None
 

@@ -58,7 +58,7 @@ def _due_dates(review: AsbReview) -> dict:
             "outcome": iso(review.outcome_due_date)}
 
 
-def summary_json(review: AsbReview, day) -> dict:
+def summary_json(review: AsbReview, day, seen_cases=None) -> dict:
     """A review as its list shows it. Reads the review, who received it and its case (loaded
     with it)."""
     due = review.due_date
@@ -72,7 +72,9 @@ def summary_json(review: AsbReview, day) -> dict:
         "stage_due": iso(due),
         "is_overdue": due is not None and due < day,
         "due_dates": _due_dates(review),
-        "case_reference": review.case.reference if review.case is not None else None,
+        # A problem case the user may not see is not named (`seen_cases`: the ids they may).
+        "case_reference": (review.case.reference if review.case is not None
+                           and (seen_cases is None or review.case_id in seen_cases) else None),
         "links": {"self": url_for("api.get_asb_review", review_ref=review.reference),
                   "web": url_for("asb_reviews.show", review_ref=review.reference)},
     }
@@ -143,13 +145,13 @@ def review_json(user, review: AsbReview) -> dict:
     day = today()
     may_see_people = policy.can_see_asb_review_people(user, review)
     case = review.case
-    body = summary_json(review, day)
+    sees_case = case is not None and policy.access_level(user, case) is not None
+    body = summary_json(review, day, {case.id} if sees_case and case is not None else set())
     body.update({
         "organisation": _organisation(review.organisation),
         "neighbourhood": review.neighbourhood.name,
-        "case": (None if case is None else {
-            "reference": case.reference,
-            "title": case.title if policy.access_level(user, case) else None}),
+        "case": ({"reference": case.reference, "title": case.title}
+                 if sees_case and case is not None else None),
         "application": {
             "applicant_kind": review.applicant_kind,
             "applicant_label": review.applicant_label,
@@ -246,7 +248,10 @@ def list_asb_reviews():
                         summary=consultation.counted(len(reviews), "ASB case review"))
     day = today()
     params = {"status": request.args["status"]} if request.args.get("status") else {}
-    return jsonify(page_body([summary_json(r, day) for r in reviews], total, args,
+    case_ids = {r.case_id for r in reviews if r.case_id is not None}
+    seen = set(db.session.scalars(policy.visible_cases(user).with_only_columns(ProblemCase.id)
+                                  .where(ProblemCase.id.in_(case_ids)))) if case_ids else set()
+    return jsonify(page_body([summary_json(r, day, seen) for r in reviews], total, args,
                              "api.list_asb_reviews", **params))
 
 
@@ -345,8 +350,9 @@ SCHEMAS = {
             "organisation": {**_ORGANISATION, "description": "The force running the review."},
             "neighbourhood": _STRING,
             "case": _object({"reference": _STRING,
-                             "title": {**_TEXT, "description": "Null unless you may see the "
-                                                               "case."}}, nullable=True),
+                             "title": _TEXT}, nullable=True,
+                            description="The review's problem case: null unless you may see "
+                                        "it."),
             "application": _object({
                 "applicant_kind": {"type": "string", "enum": list(APPLICANT_KINDS)},
                 "applicant_label": _STRING,
